@@ -1,0 +1,37 @@
+"""datafix: fix the training data of classifiers.
+
+Every public name is available flat, as ``datafix.<Name>``; each is imported on
+first use, so ``import datafix`` stays light and never imports an optional
+dependency (torch, albumentations, lightgbm, xgboost, matplotlib, skorch).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (relative to the datafix package)
+_PUBLIC_NAMES = {
+    "BaseFix": ".base",
+    "Resampled": ".base",
+    "Pipeline": ".pipeline",
+    "make_pipeline": ".pipeline",
+    "ClassWeighter": ".weighting",
+    "compute_class_weights": ".weighting",
+}
+
+__all__ = sorted(_PUBLIC_NAMES)
+
+
+def __getattr__(name: str):
+    module_name = _PUBLIC_NAMES.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'datafix' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

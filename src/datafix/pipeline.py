@@ -1,0 +1,368 @@
+"""One pipeline for scikit-learn transformers, imbalanced-learn samplers and datafix fixes.
+
+During ``fit`` the pipeline carries ``(X, y, sample_weight)`` and provenance
+through every step and hands ``sample_weight`` to the final estimator. At
+predict, predict_proba, decision_function, transform and score time every
+fix (anything with ``fit_resample``) is skipped.
+
+How weights cross an imbalanced-learn sampler
+---------------------------------------------
+imbalanced-learn samplers know nothing of weights, so the pipeline maps them:
+
+1. samplers with ``sample_indices_`` (random under/over-sampling, the
+   cleaning and prototype-selection samplers): each output row takes the
+   weight of the input row it is;
+2. samplers whose output starts with the input rows unchanged (the SMOTE
+   family, ADASYN): those rows keep their weights and the rest are synthetic;
+3. any other sampler (ClusterCentroids, SMOTEENN, SMOTETomek): output rows
+   identical to an input row (same features and label) take that row's weight;
+   the rest are synthetic.
+
+**A synthetic row whose source is unknown gets the mean weight of the input
+rows of its class**, so a class's average weight is unchanged; its entry in
+``source_indices_`` is ``-1``. datafix fixes report their own provenance and
+weights (see each fix).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline as _SklearnPipeline
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import has_fit_parameter
+
+from ._compat import name_estimators
+from .base import BaseFix, _output_index, _wrap_labels, is_fix
+from .validation import check_sample_weight, num_rows
+
+__all__ = ["Pipeline", "make_pipeline"]
+
+UNKNOWN_SOURCE = -1
+
+
+def _is_passthrough(step) -> bool:
+    return step is None or (isinstance(step, str) and step == "passthrough")
+
+
+def _is_weight_aware(step) -> bool:
+    """datafix fixes and pipelines take ``sample_weight`` and report provenance."""
+    return isinstance(step, (BaseFix, Pipeline))
+
+
+def _row_hashes(X, y) -> np.ndarray:
+    """One uint64 per row of (X, y), equal for equal rows, NaN-safe."""
+    if sp.issparse(X):
+        X = X.toarray()
+    frame = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    frame = frame.set_axis(range(frame.shape[1]), axis=1)
+    frame[frame.shape[1]] = np.asarray(y)
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _imblearn_provenance(sampler, X_in, y_in, X_out, y_out):
+    """Map an imbalanced-learn sampler's output rows to its input rows."""
+    n_in, n_out = num_rows(X_in), num_rows(X_out)
+    indices = getattr(sampler, "sample_indices_", None)
+    if indices is not None and len(indices) == n_out:
+        return np.asarray(indices, dtype=np.intp), np.zeros(n_out, dtype=bool)
+    hashes_in = _row_hashes(X_in, y_in)
+    if n_out >= n_in:
+        head = X_out.iloc[:n_in] if isinstance(X_out, pd.DataFrame) else X_out[:n_in]
+        if np.array_equal(_row_hashes(head, np.asarray(y_out)[:n_in]), hashes_in):
+            source = np.concatenate([np.arange(n_in), np.full(n_out - n_in, UNKNOWN_SOURCE)]).astype(np.intp)
+            return source, source == UNKNOWN_SOURCE
+    first_position = pd.Series(np.arange(n_in)).groupby(hashes_in).first()
+    source = pd.Series(_row_hashes(X_out, y_out)).map(first_position).fillna(UNKNOWN_SOURCE).to_numpy(np.intp)
+    return source, source == UNKNOWN_SOURCE
+
+
+def _weights_for_unknown_sources(weights_in, y_in, y_out, source):
+    """Mean weight of the input rows of the same class, for synthetic rows of unknown source."""
+    weights_out = np.empty(len(source), dtype=np.float64)
+    known = source != UNKNOWN_SOURCE
+    weights_out[known] = weights_in[source[known]]
+    if (~known).any():
+        classes, codes = np.unique(np.asarray(y_in), return_inverse=True)
+        class_means = np.bincount(codes, weights=weights_in) / np.bincount(codes)
+        unknown_codes = np.searchsorted(classes, np.asarray(y_out)[~known])
+        weights_out[~known] = class_means[unknown_codes]
+    return weights_out
+
+
+def _compose(source, synthetic, step_source, step_synthetic):
+    """Provenance of a chain: the step's sources looked up in the chain so far."""
+    valid = step_source != UNKNOWN_SOURCE
+    new_source = np.full(len(step_source), UNKNOWN_SOURCE, dtype=np.intp)
+    new_source[valid] = source[step_source[valid]]
+    new_synthetic = step_synthetic.copy()
+    new_synthetic[valid] |= synthetic[step_source[valid]]
+    return new_source, new_synthetic
+
+
+def _final_step_is_fix(pipeline) -> bool:
+    final = pipeline.steps[-1][1]
+    return not _is_passthrough(final) and is_fix(final)
+
+
+class Pipeline(_SklearnPipeline):
+    """A chain of transformers, samplers and fixes, ending in an estimator.
+
+    Like :class:`sklearn.pipeline.Pipeline`, plus: steps may be imbalanced-learn
+    samplers or datafix fixes (anything with ``fit_resample``), which change the
+    training set during ``fit`` and are skipped at predict time; and weights
+    flow. ``pipe.fit(X, y, sample_weight=w)`` carries ``w`` through every step
+    (through samplers by provenance, see the module documentation) and hands
+    the result to the final estimator; a step may also *produce* weights
+    (:class:`~datafix.ClassWeighter`). The final estimator gets
+    ``sample_weight`` whenever weights exist, and a clear error is raised if it
+    cannot accept them.
+
+    A pipeline whose final step is a fix is itself a fix: it has
+    ``fit_resample`` and nests inside other pipelines, including
+    :class:`imblearn.pipeline.Pipeline`.
+
+    Parameters
+    ----------
+    steps : list of (name, estimator) tuples
+        Transformers, samplers or fixes, then a final estimator (or fix, or
+        ``"passthrough"``).
+    verbose : bool, default=False
+        Print each step's name and fitting time on stderr.
+
+    Attributes
+    ----------
+    source_indices_ : ndarray of int
+        After fitting, for each row the final step was fitted on, the input row
+        it came from (``-1`` for synthetic rows of unknown source).
+    is_synthetic_ : ndarray of bool
+        Which of those rows are synthetic.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from imblearn.under_sampling import RandomUnderSampler
+    >>> from datafix import ClassWeighter, make_pipeline
+    >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
+    >>> pipe = make_pipeline(RandomUnderSampler(random_state=0), ClassWeighter(), LogisticRegression())
+    >>> pipe.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> len(pipe.source_indices_) == 2 * (y == 1).sum()
+    True
+    """
+
+    # scikit-learn's Pipeline methods read these; datafix does not cache or route inputs.
+    memory = None
+    transform_input = None
+
+    def __init__(self, steps, *, verbose=False):
+        self.steps = steps
+        self.verbose = verbose
+
+    def __getitem__(self, ind):
+        if isinstance(ind, slice):
+            if ind.step not in (1, None):
+                raise ValueError("Pipeline slicing only supports a step of 1")
+            return self.__class__(self.steps[ind], verbose=self.verbose)
+        return super().__getitem__(ind)
+
+    def _validate_steps(self):
+        if not self.steps:
+            raise ValueError("The pipeline is empty: add at least one step.")
+        names, estimators = zip(*self.steps)
+        self._validate_names(names)
+        self._check_estimators_are_instances(estimators)
+        for name, step in self.steps[:-1]:
+            if _is_passthrough(step):
+                continue
+            if is_fix(step):
+                if hasattr(step, "transform") or hasattr(step, "fit_transform"):
+                    raise TypeError(
+                        f"Step {name!r} ({type(step).__name__}) has both fit_resample and transform; "
+                        f"a step must either change the training set or transform features, not both."
+                    )
+            elif not (hasattr(step, "fit") or hasattr(step, "fit_transform")) or not hasattr(step, "transform"):
+                raise TypeError(
+                    f"Step {name!r} ({type(step).__name__}) is neither a transformer (fit + transform) nor a "
+                    f"fix or sampler (fit_resample); every step but the last must be one of those or 'passthrough'."
+                )
+        final_name, final = self.steps[-1]
+        if not _is_passthrough(final) and not hasattr(final, "fit"):
+            raise TypeError(f"The last step {final_name!r} ({type(final).__name__}) must implement fit.")
+
+    def _iter(self, with_final=True, filter_passthrough=True, filter_resample=True):
+        """Yield ``(index, name, step)``; fixes are left out unless ``filter_resample=False``."""
+        for idx, name, step in super()._iter(with_final=with_final, filter_passthrough=filter_passthrough):
+            if filter_resample and not _is_passthrough(step) and is_fix(step):
+                continue
+            yield idx, name, step
+
+    def _log(self, name, started):
+        if self.verbose:
+            print(f"[datafix.Pipeline] {name}: {time.perf_counter() - started:.2f}s", file=sys.stderr)
+
+    def _split_params(self, params):
+        per_step = {name: {} for name, _ in self.steps}
+        for key, value in params.items():
+            step_name, separator, param = key.partition("__")
+            if not separator or step_name not in per_step:
+                raise ValueError(
+                    f"Fit parameter {key!r} must be named '<step>__<parameter>' with a step of this "
+                    f"pipeline ({list(per_step)}); pass sample_weight=... directly for weights."
+                )
+            per_step[step_name][param] = value
+        return per_step
+
+    def _fit_chain(self, X, y, sample_weight, params, *, include_final_fix=False):
+        """Fit every step but the final estimator; return the training set it gets."""
+        self._validate_steps()
+        step_params = self._split_params(params)
+        n_rows = num_rows(X)
+        weights = check_sample_weight(sample_weight, n_rows)
+        source = np.arange(n_rows, dtype=np.intp)
+        synthetic = np.zeros(n_rows, dtype=bool)
+        last = len(self.steps) if include_final_fix else len(self.steps) - 1
+        for idx, (name, step) in enumerate(self.steps[:last]):
+            if _is_passthrough(step):
+                continue
+            started = time.perf_counter()
+            fitted = clone(step)
+            if _is_weight_aware(fitted):
+                output = fitted.fit_resample(X, y, sample_weight=weights, **step_params[name])
+                step_source, step_synthetic = fitted.source_indices_, fitted.is_synthetic_
+                if len(output) == 3:
+                    weights = output[2]
+                X, y = output[0], output[1]
+            elif is_fix(fitted):
+                X_out, y_out = fitted.fit_resample(X, y, **step_params[name])[:2]
+                step_source, step_synthetic = _imblearn_provenance(fitted, X, y, X_out, y_out)
+                if weights is not None:
+                    weights = _weights_for_unknown_sources(weights, y, y_out, step_source)
+                X, y = X_out, y_out
+            else:
+                if hasattr(fitted, "fit_transform"):
+                    X = fitted.fit_transform(X, y, **step_params[name])
+                else:
+                    X = fitted.fit(X, y, **step_params[name]).transform(X)
+                step_source = None
+            if step_source is not None:
+                source, synthetic = _compose(source, synthetic, np.asarray(step_source), np.asarray(step_synthetic))
+            self.steps[idx] = (name, fitted)
+            self._log(name, started)
+        self.source_indices_ = source
+        self.is_synthetic_ = synthetic
+        return X, y, weights, step_params
+
+    def _final_fit_params(self, weights, params):
+        name, final = self.steps[-1]
+        params = dict(params)
+        if weights is not None:
+            if not has_fit_parameter(final, "sample_weight"):
+                raise TypeError(
+                    f"The final step {name!r} ({type(final).__name__}) does not accept sample_weight in fit, "
+                    f"but this pipeline has weights (passed to fit or produced by a step such as ClassWeighter). "
+                    f"Use an estimator whose fit takes sample_weight, or remove the weighting step."
+                )
+            params["sample_weight"] = weights
+        return params
+
+    def fit(self, X, y=None, sample_weight=None, **params):
+        """Fit every step in turn, fixes included, then the final estimator.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights; they follow rows through every step and reach the
+            final estimator together with any weights the steps produce.
+        **params : dict
+            ``<step>__<parameter>`` fit parameters for individual steps.
+
+        Returns
+        -------
+        self : Pipeline
+        """
+        if _final_step_is_fix(self):
+            self.fit_resample(X, y, sample_weight=sample_weight, **params)
+            return self
+        Xt, yt, weights, step_params = self._fit_chain(X, y, sample_weight, params)
+        name, final = self.steps[-1]
+        if not _is_passthrough(final):
+            started = time.perf_counter()
+            final.fit(Xt, yt, **self._final_fit_params(weights, step_params[name]))
+            self._log(name, started)
+        return self
+
+    @available_if(_final_step_is_fix)
+    def fit_resample(self, X, y, sample_weight=None, **params):
+        """Run every step, final fix included, and return the changed training set.
+
+        Available when the final step is a fix or sampler; such a pipeline is a
+        fix itself and can be nested in other pipelines.
+
+        Returns
+        -------
+        X_out, y_out[, sample_weight_out]
+            ``sample_weight_out`` only when weights were passed in or produced.
+        """
+        X_out, y_out, weights, _ = self._fit_chain(X, y, sample_weight, params, include_final_fix=True)
+        if isinstance(y, pd.Series) and not isinstance(y_out, pd.Series):
+            index = X_out.index if isinstance(X_out, pd.DataFrame) else None
+            if index is None:
+                index = _output_index(y.index, np.where(self.source_indices_ < 0, 0, self.source_indices_), self.is_synthetic_)
+            y_out = _wrap_labels(y, np.asarray(y_out), index)
+        if weights is None:
+            return X_out, y_out
+        return X_out, y_out, weights
+
+    def _fit_then(self, method, X, y, sample_weight, params):
+        Xt, yt, weights, step_params = self._fit_chain(X, y, sample_weight, params)
+        name, final = self.steps[-1]
+        fit_params = self._final_fit_params(weights, step_params[name])
+        if _is_passthrough(final):
+            return Xt
+        return getattr(final, method)(Xt, yt, **fit_params)
+
+    @available_if(lambda self: self._can_fit_transform() and not _final_step_is_fix(self))
+    def fit_transform(self, X, y=None, sample_weight=None, **params):
+        """Fit all steps and return the final step's ``fit_transform`` of the training set."""
+        final = self.steps[-1][1]
+        if _is_passthrough(final) or hasattr(final, "fit_transform"):
+            return self._fit_then("fit_transform", X, y, sample_weight, params)
+        Xt, yt, weights, step_params = self._fit_chain(X, y, sample_weight, params)
+        return final.fit(Xt, yt, **self._final_fit_params(weights, step_params[self.steps[-1][0]])).transform(Xt)
+
+    @available_if(lambda self: hasattr(self._final_estimator, "fit_predict"))
+    def fit_predict(self, X, y=None, sample_weight=None, **params):
+        """Fit all steps and return the final estimator's ``fit_predict`` on the training set."""
+        return self._fit_then("fit_predict", X, y, sample_weight, params)
+
+
+def make_pipeline(*steps, verbose=False) -> Pipeline:
+    """Build a :class:`Pipeline` from steps, naming each after its class.
+
+    Parameters
+    ----------
+    *steps : estimators
+        Transformers, samplers and fixes, then a final estimator.
+    verbose : bool, default=False
+
+    Returns
+    -------
+    Pipeline
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from datafix import ClassWeighter, make_pipeline
+    >>> [name for name, _ in make_pipeline(ClassWeighter(), LogisticRegression()).steps]
+    ['classweighter', 'logisticregression']
+    """
+    return Pipeline(name_estimators(steps), verbose=verbose)

@@ -1,0 +1,261 @@
+"""Input checks shared by every public entry point.
+
+Each check raises before any work is done, with a message that names the
+argument, what was expected, what was found and what to do about it. None of
+them mutates its input.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["check_features", "check_labels", "check_sample_weight", "num_rows"]
+
+
+def num_rows(X) -> int:
+    """Number of rows of a 2-D table, array, sparse matrix or image batch."""
+    if hasattr(X, "shape"):
+        return int(X.shape[0])
+    return len(X)
+
+
+def _describe_positions(mask: np.ndarray, limit: int = 5) -> str:
+    positions = np.flatnonzero(mask)
+    shown = ", ".join(str(int(p)) for p in positions[:limit])
+    more = f", ... ({len(positions)} in all)" if len(positions) > limit else ""
+    return f"[{shown}{more}]"
+
+
+def check_labels(y, *, name: str = "y", n_rows: int | None = None, min_classes: int = 2) -> np.ndarray:
+    """Validate class labels and return them as a 1-D numpy array.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels: numbers, strings or a pandas Series (any dtype,
+        categorical included).
+    name : str, default="y"
+        The argument's name, used in error messages.
+    n_rows : int, optional
+        The number of rows of ``X``; a different length is an error.
+    min_classes : int, default=2
+        The fewest distinct classes accepted.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The labels, unchanged in value (not encoded). A new array: the
+        caller's object is never modified.
+
+    Raises
+    ------
+    ValueError
+        For missing labels (NaN / None), 2-D input, empty input, a length
+        that differs from ``n_rows`` or fewer than ``min_classes`` classes.
+
+    Examples
+    --------
+    >>> from datafix.validation import check_labels
+    >>> check_labels(["cat", "dog", "cat"])
+    array(['cat', 'dog', 'cat'], dtype='<U3')
+    >>> check_labels([0, 0, 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: y has a single class (0); at least 2 classes are needed. ...
+    """
+    if y is None:
+        raise ValueError(f"{name} is required: pass the class labels, one per row of X.")
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(
+                f"{name} must be 1-D (one label per row), got a DataFrame with "
+                f"{y.shape[1]} columns; pass a single column such as df['target']."
+            )
+        raise ValueError(
+            f"{name} must be 1-D, got a one-column DataFrame; pass the column itself, "
+            f"e.g. df[{y.columns[0]!r}]."
+        )
+    if sp.issparse(y):
+        raise ValueError(f"{name} must be a dense 1-D array of labels, got a sparse matrix.")
+    values = y.to_numpy(copy=True) if isinstance(y, pd.Series) else np.array(y, copy=True)
+    if values.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one label per row), got an array of shape {values.shape}; "
+            f"for a column vector use y.ravel(). Multi-output targets are not supported."
+        )
+    if values.shape[0] == 0:
+        raise ValueError(f"{name} is empty: there are no labels to work with.")
+    if n_rows is not None and values.shape[0] != n_rows:
+        raise ValueError(
+            f"X and {name} have different lengths: X has {n_rows} rows, {name} has "
+            f"{values.shape[0]} labels. Pass one label per row."
+        )
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    if missing.any():
+        raise ValueError(
+            f"{name} has {int(missing.sum())} missing labels (NaN/None) at rows "
+            f"{_describe_positions(missing)}; drop those rows or fill in their labels first."
+        )
+    try:
+        classes = np.unique(values)
+    except TypeError as error:
+        raise ValueError(
+            f"{name} mixes label types that cannot be compared ({error}); "
+            f"convert the labels to one type, e.g. y.astype(str)."
+        ) from None
+    if len(classes) < min_classes:
+        found = f"a single class ({classes[0]!r})" if len(classes) == 1 else f"{len(classes)} classes"
+        raise ValueError(
+            f"{name} has {found}; at least {min_classes} classes are needed. "
+            f"Check that the right column was passed as the target."
+        )
+    return values
+
+
+def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
+    """Validate per-row weights; ``None`` stays ``None``.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        Non-negative, finite weights, not all zero.
+    n_rows : int
+        The number of rows the weights must match.
+
+    Returns
+    -------
+    ndarray of float64 or None
+        A new array (the caller's is never modified), or ``None``.
+
+    Examples
+    --------
+    >>> from datafix.validation import check_sample_weight
+    >>> check_sample_weight([1, 2, 0.5], 3)
+    array([1. , 2. , 0.5])
+    """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        raise ValueError(
+            "sample_weight must be an array with one weight per row, got a scalar; "
+            "use np.full(len(X), value) for a constant weight."
+        )
+    values = sample_weight.to_numpy() if isinstance(sample_weight, pd.Series) else sample_weight
+    try:
+        values = np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError):
+        raise ValueError("sample_weight must be numeric: one non-negative number per row.") from None
+    if values.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D, got shape {values.shape}.")
+    if values.shape[0] != n_rows:
+        raise ValueError(
+            f"sample_weight has {values.shape[0]} weights but X has {n_rows} rows; pass one weight per row."
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(f"sample_weight has non-finite values (NaN or inf) at rows {_describe_positions(bad)}.")
+    negative = values < 0
+    if negative.any():
+        raise ValueError(f"sample_weight must be non-negative; negative weights at rows {_describe_positions(negative)}.")
+    if n_rows and not values.any():
+        raise ValueError("sample_weight is all zeros: at least one row must have a positive weight.")
+    return values
+
+
+def _non_numeric_columns(frame: pd.DataFrame) -> list:
+    return [
+        column
+        for column, dtype in frame.dtypes.items()
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    ]
+
+
+def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool = True, allow_sparse: bool = True):
+    """Validate a feature table: 2-D, non-empty, optionally numeric and finite.
+
+    DataFrames come back as they are (not copied: callers never modify
+    them); lists become numpy arrays; sparse matrices become CSR.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+    name : str, default="X"
+        The argument's name, used in error messages.
+    numeric : bool, default=False
+        Require numeric (or boolean) features.
+    allow_nan : bool, default=True
+        When False, NaN or infinite values are an error.
+    allow_sparse : bool, default=True
+        When False, sparse input is an error.
+
+    Returns
+    -------
+    DataFrame, ndarray or scipy.sparse.csr_matrix
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.validation import check_features
+    >>> check_features([[1, 2], [3, 4]]).shape
+    (2, 2)
+    >>> check_features(np.array([[1.0, np.nan]]), allow_nan=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 1 missing or infinite values ...
+    """
+    if X is None:
+        raise ValueError(f"{name} is required: pass a 2-D table of features.")
+    if isinstance(X, pd.Series):
+        raise ValueError(f"{name} must be 2-D, got a Series; use X.to_frame() for a single feature.")
+    if sp.issparse(X):
+        if not allow_sparse:
+            raise ValueError(f"{name} is a sparse matrix, which this step does not accept; use X.toarray().")
+        X = sp.csr_matrix(X)
+        values = X.data
+    elif isinstance(X, pd.DataFrame):
+        values = None
+    else:
+        X = np.asarray(X)
+        values = X
+        if X.ndim != 2:
+            raise ValueError(
+                f"{name} must be 2-D (rows x features), got an array of shape {X.shape}; "
+                f"reshape a single feature with X.reshape(-1, 1)."
+            )
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has no rows.")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has no columns: at least one feature is needed.")
+    if numeric:
+        if isinstance(X, pd.DataFrame):
+            bad_columns = _non_numeric_columns(X)
+            if bad_columns:
+                raise ValueError(
+                    f"{name} has non-numeric columns {bad_columns[:5]}; this step needs numeric features. "
+                    f"Encode them first (e.g. OneHotEncoder in a pipeline step before it)."
+                )
+            values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+        elif X.dtype.kind not in "biuf":
+            try:
+                values = np.asarray(X, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{name} has dtype {X.dtype} with non-numeric values; this step needs numeric "
+                    f"features. Encode them first (e.g. OneHotEncoder)."
+                ) from None
+            X = values
+    if not allow_nan:
+        if values is None:
+            values = X.to_numpy()
+        if values.dtype.kind in "fc" or values.dtype == object:
+            bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
+            if bad.any():
+                raise ValueError(
+                    f"{name} has {int(bad.sum())} missing or infinite values; this step needs finite "
+                    f"features. Impute them first (e.g. SimpleImputer) or drop those rows."
+                )
+    return X
