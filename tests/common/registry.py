@@ -1,0 +1,34 @@
+"""Every public fix, listed once. A new fix joins the conformance suite
+(tests/common/test_conformance.py) by adding one ``FixCase`` here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import datafix as dfx
+
+
+@dataclass(frozen=True)
+class FixCase:
+    """How to build a fix for the conformance suite.
+
+    name : test id.
+    make : returns a new, unfitted fix (with ``random_state`` set if it has one).
+    data : "tabular" (numeric features, 3 imbalanced classes, 150 rows) or
+           "images" (uint8 batch of shape (n, 8, 8)).
+    random : the fix uses randomness (determinism under ``random_state`` is checked).
+    """
+
+    name: str
+    make: Callable
+    data: str = "tabular"
+    random: bool = False
+    marks: tuple = field(default_factory=tuple)
+
+
+FIXES = [
+    FixCase("ClassWeighter", lambda: dfx.ClassWeighter()),
+    FixCase("ClassWeighter-effective_number", lambda: dfx.ClassWeighter("effective_number", beta=0.99)),
+    FixCase("Pipeline-of-fixes", lambda: dfx.make_pipeline(dfx.ClassWeighter(), dfx.ClassWeighter("inverse_sqrt"))),
+]
