@@ -19,6 +19,9 @@ _PUBLIC_NAMES = {
     "make_pipeline": ".pipeline",
     "ClassWeighter": ".weighting",
     "compute_class_weights": ".weighting",
+    "LabelSmoother": ".smoothing",
+    "Mixup": ".smoothing",
+    "smooth_labels": ".smoothing",
 }
 
 __all__ = sorted(_PUBLIC_NAMES)

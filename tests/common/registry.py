@@ -30,5 +30,8 @@ class FixCase:
 FIXES = [
     FixCase("ClassWeighter", lambda: dfx.ClassWeighter()),
     FixCase("ClassWeighter-effective_number", lambda: dfx.ClassWeighter("effective_number", beta=0.99)),
+    FixCase("LabelSmoother", lambda: dfx.LabelSmoother(epsilon=0.1)),
+    FixCase("LabelSmoother-class_frequency", lambda: dfx.LabelSmoother(epsilon=0.3, prior="class_frequency")),
+    FixCase("Mixup", lambda: dfx.Mixup(alpha=0.4, random_state=0), random=True),
     FixCase("Pipeline-of-fixes", lambda: dfx.make_pipeline(dfx.ClassWeighter(), dfx.ClassWeighter("inverse_sqrt"))),
 ]
