@@ -33,5 +33,8 @@ FIXES = [
     FixCase("LabelSmoother", lambda: dfx.LabelSmoother(epsilon=0.1)),
     FixCase("LabelSmoother-class_frequency", lambda: dfx.LabelSmoother(epsilon=0.3, prior="class_frequency")),
     FixCase("Mixup", lambda: dfx.Mixup(alpha=0.4, random_state=0), random=True),
+    FixCase("ImageAugmenter", lambda: dfx.ImageAugmenter(  # plain callable: no albumentations needed
+        lambda image, rng: image[:, ::-1] ^ rng.integers(0, 8, size=image.shape, dtype=image.dtype),
+        random_state=0), data="images", random=True),
     FixCase("Pipeline-of-fixes", lambda: dfx.make_pipeline(dfx.ClassWeighter(), dfx.ClassWeighter("inverse_sqrt"))),
 ]
