@@ -67,7 +67,7 @@ def _encode_labels(y: np.ndarray, classes) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"classes must be a 1-D list of class labels, got an array of shape {classes.shape}.")
     column_index = pd.Index(classes)
     if not column_index.is_unique:
-        duplicated = list(column_index[column_index.duplicated()].unique()[:5])
+        duplicated = column_index[column_index.duplicated()].unique()[:5].tolist()
         raise ValueError(f"classes has duplicate entries {duplicated}; list each class once.")
     if len(classes) < 2:
         raise ValueError(
@@ -76,9 +76,9 @@ def _encode_labels(y: np.ndarray, classes) -> tuple[np.ndarray, np.ndarray]:
     codes = column_index.get_indexer(y)
     unknown = codes < 0
     if unknown.any():
-        missing = list(pd.unique(y[unknown])[:5])
+        missing = pd.unique(y[unknown])[:5].tolist()
         raise ValueError(
-            f"y has labels {missing} that are not in classes {list(classes[:10])}; "
+            f"y has labels {missing} that are not in classes {classes[:10].tolist()}; "
             f"add them to classes (or leave classes=None to use the labels found in y)."
         )
     return classes, codes.astype(np.intp)
