@@ -208,6 +208,14 @@ class BaseFix(BaseEstimator):
     _allow_nan = True
     _allow_sparse = True
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._allow_sparse
+        tags.input_tags.allow_nan = self._allow_nan
+        tags.input_tags.string = not self._requires_numeric
+        tags.input_tags.categorical = not self._requires_numeric
+        return tags
+
     def _check_features(self, X):
         return check_features(
             X, numeric=self._requires_numeric, allow_nan=self._allow_nan, allow_sparse=self._allow_sparse

@@ -153,7 +153,7 @@ class Pipeline(_SklearnPipeline):
     >>> pipe = make_pipeline(RandomUnderSampler(random_state=0), ClassWeighter(), LogisticRegression())
     >>> pipe.fit(X, y).predict(X[:3]).shape
     (3,)
-    >>> len(pipe.source_indices_) == 2 * (y == 1).sum()
+    >>> len(pipe.source_indices_) == 2 * int((y == 1).sum())
     True
     """
 

@@ -20,7 +20,9 @@ def num_rows(X) -> int:
     """Number of rows of a 2-D table, array, sparse matrix or image batch."""
     if hasattr(X, "shape"):
         return int(X.shape[0])
-    return len(X)
+    if hasattr(X, "__len__"):
+        return len(X)
+    return int(np.asarray(X).shape[0])
 
 
 def _describe_positions(mask: np.ndarray, limit: int = 5) -> str:
@@ -65,7 +67,7 @@ def check_labels(y, *, name: str = "y", n_rows: int | None = None, min_classes: 
     >>> check_labels([0, 0, 0])
     Traceback (most recent call last):
     ...
-    ValueError: y has a single class (0); at least 2 classes are needed. ...
+    ValueError: y has only one class (0); at least 2 classes are needed. ...
     """
     if y is None:
         raise ValueError(f"{name} is required: pass the class labels, one per row of X.")
@@ -108,7 +110,8 @@ def check_labels(y, *, name: str = "y", n_rows: int | None = None, min_classes: 
             f"convert the labels to one type, e.g. y.astype(str)."
         ) from None
     if len(classes) < min_classes:
-        found = f"a single class ({classes[0]!r})" if len(classes) == 1 else f"{len(classes)} classes"
+        first = classes[0].item() if hasattr(classes[0], "item") else classes[0]
+        found = f"only one class ({first!r})" if len(classes) == 1 else f"{len(classes)} classes"
         raise ValueError(
             f"{name} has {found}; at least {min_classes} classes are needed. "
             f"Check that the right column was passed as the target."
@@ -205,7 +208,7 @@ def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool
     >>> check_features(np.array([[1.0, np.nan]]), allow_nan=False)
     Traceback (most recent call last):
     ...
-    ValueError: X has 1 missing or infinite values ...
+    ValueError: X has 1 missing or infinite values; ...
     """
     if X is None:
         raise ValueError(f"{name} is required: pass a 2-D table of features.")
@@ -229,7 +232,10 @@ def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty: it has no rows.")
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has no columns: at least one feature is needed.")
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape=({X.shape[0]}, 0)) while a minimum of 1 is required: "
+            f"pass at least one feature column."
+        )
     if numeric:
         if isinstance(X, pd.DataFrame):
             bad_columns = _non_numeric_columns(X)

@@ -101,8 +101,14 @@ class ClassWeighter(BaseFix):
     Rows, labels and order are unchanged; the output always carries weights
     (``fit_resample`` returns ``(X, y, sample_weight)``), the incoming weights
     (ones when none were given) times :func:`compute_class_weights` of the
-    training labels. Class sizes are row counts, not weighted counts, so the
-    estimator receives exactly ``user_weight * class_weight``.
+    training labels, so the estimator receives exactly
+    ``user_weight * class_weight_[label]``.
+
+    When weights come in, class sizes are weighted: class ``k`` counts as
+    ``n * (sum of its weights) / (sum of all weights)`` rows. That keeps the
+    weights' meaning as repetitions (a row of weight 2 counts like two copies of
+    it) while leaving the result unchanged when every weight is scaled by the
+    same factor.
 
     Parameters
     ----------
@@ -137,7 +143,8 @@ class ClassWeighter(BaseFix):
         self.beta = beta
 
     def _fit_resample(self, X, y, sample_weight):
-        self.class_weight_ = compute_class_weights(y, self.strategy, beta=self.beta)
+        relative_weights = None if sample_weight is None else sample_weight * (len(y) / sample_weight.sum())
+        self.class_weight_ = compute_class_weights(y, self.strategy, beta=self.beta, sample_weight=relative_weights)
         classes, codes = np.unique(y, return_inverse=True)
         per_class = np.array([self.class_weight_[c.item() if hasattr(c, "item") else c] for c in classes])
         row_weights = per_class[codes]

@@ -168,7 +168,7 @@ def _bad_inputs(kind):
     y_float[3] = np.nan
     return {
         "nan-labels": (X, y_float, "missing labels"),
-        "single-class": (X, np.zeros(len(y), dtype=int), "single class"),
+        "single-class": (X, np.zeros(len(y), dtype=int), "only one class"),
         "empty": (X[:0], y[:0], "empty|no rows"),
         "mismatched-lengths": (X, y[:-1], "different lengths"),
         "2d-y": (X, y.reshape(-1, 1), "1-D"),
