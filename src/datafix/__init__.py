@@ -19,6 +19,8 @@ _PUBLIC_NAMES = {
     "make_pipeline": ".pipeline",
     "ClassWeighter": ".weighting",
     "compute_class_weights": ".weighting",
+    "audit": ".auditing",
+    "AuditReport": ".auditing",
     "ImageAugmenter": ".augment.images",
     "ClassBalancedSampler": ".augment.sampler",
     "LabelSmoother": ".smoothing",

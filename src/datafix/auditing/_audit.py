@@ -1,0 +1,230 @@
+"""``datafix.audit``: run the registered checks on a dataset and build an :class:`AuditReport`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..validation import check_features, check_labels
+from ._base import CHECKS, Check
+from ._context import AuditContext
+from ._progress import Progress
+from .report import AuditReport
+
+__all__ = ["audit", "resolve_checks"]
+
+
+def resolve_checks(checks) -> list[Check]:
+    """Turn the ``checks`` argument of :func:`audit` into check instances.
+
+    ``None`` means every registered check with its defaults; a list holds
+    names or :class:`Check` instances; a dict maps names to parameters,
+    e.g. ``{"outliers": {"n_neighbors": 20}, "label": {}}``.
+
+    Examples
+    --------
+    >>> from datafix.auditing import resolve_checks
+    >>> resolve_checks({"outliers": {"n_neighbors": 20}})
+    [OutliersCheck(n_neighbors=20, iqr_factor=3.0)]
+    """
+    if checks is None:
+        return [cls() for cls in CHECKS.values()]
+    if isinstance(checks, (str, Check)):
+        checks = [checks]
+    items = checks.items() if isinstance(checks, Mapping) else ((c, {}) for c in checks)
+    resolved = []
+    for item, params in items:
+        if isinstance(item, Check):
+            resolved.append(item)
+            continue
+        if item not in CHECKS:
+            raise ValueError(
+                f"checks has an unknown check {item!r}; the checks are: {', '.join(CHECKS)}."
+            )
+        try:
+            resolved.append(CHECKS[item](**(params or {})))
+        except TypeError as error:
+            raise ValueError(f"checks[{item!r}] has invalid parameters: {error}") from None
+    if not resolved:
+        raise ValueError(f"checks is empty; pass None for every check or some of: {', '.join(CHECKS)}.")
+    return resolved
+
+
+def _as_frame(X, name: str) -> pd.DataFrame:
+    X = check_features(X, name=name, allow_sparse=False)
+    if isinstance(X, pd.DataFrame):
+        return X
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+
+
+def _split_target(data, target, y):
+    """(features DataFrame, labels or None, target name or None) from the two calling conventions."""
+    if target is not None and y is not None:
+        raise ValueError("pass either target (a column of data) or y (the labels), not both.")
+    if target is not None:
+        if not isinstance(data, pd.DataFrame):
+            raise ValueError(
+                f"target={target!r} names a column, so data must be a DataFrame; got {type(data).__name__}. "
+                f"For arrays pass the labels as y=."
+            )
+        if target not in data.columns:
+            shown = ", ".join(map(str, list(data.columns)[:10]))
+            raise ValueError(f"target column {target!r} is not in data; its columns are: {shown}.")
+        if data.shape[1] < 2:
+            raise ValueError(f"data has only the target column {target!r}; at least one feature column is needed.")
+        features = data.drop(columns=[target])
+        return _as_frame(features, "data"), data[target], str(target)
+    features = _as_frame(data, "data")
+    if y is None:
+        return features, None, None
+    if isinstance(y, pd.Series):
+        return features, y, None if y.name is None else str(y.name)
+    return features, pd.Series(np.asarray(y), index=features.index if len(np.asarray(y)) == len(features) else None), None
+
+
+def _check_target(labels: pd.Series, features: pd.DataFrame, target_name) -> np.ndarray:
+    name = f"target column {target_name!r}" if target_name else "y"
+    if len(labels) != len(features):
+        raise ValueError(f"data has {len(features)} rows but {name} has {len(labels)} labels; pass one label per row.")
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        rows = ", ".join(map(str, np.asarray(features.index)[missing][:5]))
+        more = f", ... ({int(missing.sum())} in all)" if missing.sum() > 5 else ""
+        raise ValueError(
+            f"{name} has {int(missing.sum())} missing labels, at rows {rows}{more}; "
+            f"fill them in or drop those rows before auditing."
+        )
+    return check_labels(labels, name=name)
+
+
+def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, cv=5, n_jobs=None,
+          random_state=None, verbose=False, pred_proba=None) -> AuditReport:
+    """Audit a classification dataset: what is wrong with it, and which fixes apply.
+
+    Runs the registered checks (see :data:`datafix.auditing.CHECKS`):
+    ``class_imbalance``, ``label`` (out-of-fold label issues), ``duplicates``,
+    ``conflicting_labels``, ``near_duplicates``, ``outliers`` (both through one
+    shared neighbour graph), ``missing``, ``train_test_leakage`` (when
+    ``test`` is given) and ``target_leakage``. Mixed numeric and categorical
+    DataFrames with missing values need no preprocessing: the checks that
+    need numbers share one encoding (numbers median-imputed and standardised,
+    categories one-hot or frequency encoded, constant and identifier-like
+    columns left out).
+
+    Parameters
+    ----------
+    data : DataFrame or array-like of shape (n_samples, n_features)
+        The dataset: a DataFrame that holds the ``target`` column, or the
+        features alone with the labels in ``y``. Never modified.
+    target : str, optional
+        The label column of ``data``.
+    y : array-like of shape (n_samples,), optional
+        The labels, when ``data`` holds only features. Without ``target``
+        and ``y`` the label-based checks are skipped.
+    test : DataFrame or array-like, optional
+        A held-out set with the same feature columns (its target column, if
+        present, is ignored), for ``train_test_leakage``.
+    estimator : classifier, optional
+        The model for out-of-fold probabilities in the ``label`` check;
+        :func:`datafix.find_label_issues` chooses when ``None``.
+    checks : None, list or dict, optional
+        Which checks to run: ``None`` for all, a list of names or check
+        instances, or ``{name: params}``.
+    cv : int, default=5
+        Folds for the out-of-fold probabilities.
+    n_jobs : int, optional
+        Parallel jobs for the out-of-fold fits and the neighbour graph.
+    random_state : int, optional
+        Makes the audit reproducible.
+    verbose : bool, default=False
+        Show progress on stderr.
+    pred_proba : array-like of shape (n_samples, n_classes), optional
+        Out-of-fold predicted probabilities you already have (columns in
+        sorted class order); the ``label`` check then fits no model.
+
+    Returns
+    -------
+    AuditReport
+        ``.summary``, ``.issues``, ``.to_html()``, ``.to_json()``,
+        ``.to_markdown()`` and ``.recommend()``.
+
+    Raises
+    ------
+    ValueError
+        Before any work, for a missing target column, missing labels (the
+        message names the rows), a single class, an unknown check, a test set
+        without the training feature columns, and empty data.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import datafix as dfx
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    >>> frame["label"] = np.where(frame["a"] > 0, "pos", "neg")
+    >>> frame = pd.concat([frame, frame.iloc[:3]], ignore_index=True)   # three duplicate rows
+    >>> report = dfx.audit(frame, "label", checks=["duplicates", "class_imbalance", "missing"])
+    >>> report.summary.set_index("check").loc["duplicates", "issues"]
+    np.int64(3)
+    >>> report.issues.shape
+    (63, 6)
+    """
+    features, labels, target_name = _split_target(data, target, y)
+    label_values = None if labels is None else _check_target(labels, features, target_name)
+    test_features = None
+    if test is not None:
+        if isinstance(test, pd.DataFrame):
+            absent = [c for c in features.columns if c not in test.columns]
+            if absent:
+                raise ValueError(
+                    f"test lacks the feature columns {list(map(str, absent[:5]))} of the training data; "
+                    f"pass a test set with the same columns."
+                )
+            test_features = check_features(test[list(features.columns)], name="test")
+        else:
+            test_features = _as_frame(test, "test")
+            if test_features.shape[1] != features.shape[1]:
+                raise ValueError(
+                    f"test has {test_features.shape[1]} columns but the training features have "
+                    f"{features.shape[1]}; pass a test set with the same columns."
+                )
+            test_features.columns = features.columns
+    selected = resolve_checks(checks)
+    if pred_proba is not None:
+        pred_proba = np.asarray(pred_proba, dtype=np.float64)
+        if pred_proba.ndim != 2 or pred_proba.shape[0] != len(features):
+            raise ValueError(
+                f"pred_proba must have shape (n_samples, n_classes) = ({len(features)}, n_classes); "
+                f"got {pred_proba.shape}."
+            )
+    progress = Progress(len(selected), enabled=verbose)
+    context = AuditContext(
+        features, label_values, test_features=test_features, estimator=estimator, pred_proba=pred_proba,
+        cv=cv, n_jobs=n_jobs, random_state=random_state, progress=progress.note,
+    )
+    context.max_neighbors = max((getattr(c, "n_neighbors", 0) for c in selected), default=0)
+    started = time.perf_counter()
+    results, skipped, seconds = {}, {}, {}
+    for check in selected:
+        progress.step(check.name)
+        reason = check.skip_reason(context)
+        if reason is not None:
+            skipped[check.name] = reason
+            continue
+        check_started = time.perf_counter()
+        results[check.name] = check.run(context)
+        seconds[check.name] = time.perf_counter() - check_started
+    progress.close()
+    return AuditReport.from_results(
+        results,
+        skipped=skipped,
+        seconds=seconds,
+        features=features,
+        labels=label_values,
+        target=target_name,
+        duration=time.perf_counter() - started,
+        test_index=None if test_features is None else test_features.index,
+    )

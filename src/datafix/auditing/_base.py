@@ -1,0 +1,169 @@
+"""The check contract and the registry of audit checks.
+
+An audit check is a small class registered under its name with
+:func:`register_check`. It receives an :class:`~datafix.auditing._context.AuditContext`
+(the data plus everything expensive computed once and shared: the encoded
+feature matrix, row hashes, the neighbour graph, out-of-fold label issues) and
+returns a :class:`CheckResult`:
+
+* per-row columns ``is_<name>_issue`` (bool) and ``<name>_score`` (float in
+  [0, 1], **lower is worse**, 1 means "no sign of the issue"), plus any extra
+  per-row columns the check wants to show (a duplicate group, a suggested
+  label);
+* a dataset-level summary: how many issues, which fraction of the unit they
+  are counted in (rows, test rows or columns), a severity and a one-line
+  message;
+* details (JSON-serialisable) and small tables for the report.
+
+Checks that look at columns rather than rows (``target_leakage``) emit no
+per-row columns; their ``unit`` is ``"columns"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CHECKS", "Check", "CheckResult", "SEVERITIES", "register_check", "severity_for"]
+
+#: Severities, from harmless to urgent.
+SEVERITIES = ("none", "low", "medium", "high")
+
+#: name -> check class, filled by :func:`register_check`; the order is the report's order.
+CHECKS: dict[str, type[Check]] = {}
+
+
+def register_check(cls):
+    """Class decorator: add an audit check to :data:`CHECKS` under ``cls.name``.
+
+    Examples
+    --------
+    >>> from datafix.auditing import CHECKS
+    >>> list(CHECKS)[:3]
+    ['class_imbalance', 'label', 'duplicates']
+    """
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise TypeError(f"an audit check needs a `name` that is a Python identifier, got {name!r}")
+    CHECKS[name] = cls
+    return cls
+
+
+def severity_for(issues: int, fraction: float, thresholds: tuple[float, float, float]) -> str:
+    """Severity of ``issues`` found in ``fraction`` of the unit, given (low, medium, high) thresholds.
+
+    Any issue is at least ``"low"``; ``"medium"`` and ``"high"`` start at the
+    2nd and 3rd thresholds.
+
+    Examples
+    --------
+    >>> from datafix.auditing._base import severity_for
+    >>> severity_for(0, 0.0, (0, 0.01, 0.1)), severity_for(3, 0.003, (0, 0.01, 0.1)), severity_for(50, 0.5, (0, 0.01, 0.1))
+    ('none', 'low', 'high')
+    """
+    if issues == 0:
+        return "none"
+    _, medium, high = thresholds
+    if fraction >= high:
+        return "high"
+    if fraction >= medium:
+        return "medium"
+    return "low"
+
+
+@dataclass
+class CheckResult:
+    """What one check found.
+
+    Attributes
+    ----------
+    name : str
+        The check's registered name.
+    title : str
+        A human title for reports.
+    unit : {"rows", "test rows", "columns"}
+        What ``issues`` counts.
+    issues : int
+        Number of units with the issue.
+    fraction : float
+        ``issues`` over the number of units.
+    severity : {"none", "low", "medium", "high"}
+    message : str
+        One line for humans.
+    rows : DataFrame or None
+        Per-row columns (``is_<name>_issue``, ``<name>_score`` and extras),
+        one row per data row in data order (the index is set by the audit).
+    details : dict
+        JSON-serialisable numbers and lists.
+    tables : dict of str to DataFrame
+        Small tables shown in the HTML and Markdown reports.
+    """
+
+    name: str
+    title: str
+    unit: str
+    issues: int
+    fraction: float
+    severity: str
+    message: str
+    rows: pd.DataFrame | None = None
+    details: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+
+
+class Check:
+    """Base class of the audit checks.
+
+    Subclasses set ``name``, ``title``, ``unit`` and ``thresholds`` (the
+    fractions at which severity becomes low, medium and high), store their
+    parameters in ``__init__`` and implement :meth:`run`. :meth:`skip_reason`
+    says why a check cannot run on the data at hand (``None`` when it can).
+    ``n_neighbors`` declares how many neighbours the check reads from the
+    shared graph, so the audit computes the graph once with the largest k.
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    unit: ClassVar[str] = "rows"
+    thresholds: ClassVar[tuple[float, float, float]] = (0.0, 0.01, 0.05)
+    n_neighbors: int = 0
+
+    def skip_reason(self, context) -> str | None:
+        return None
+
+    def run(self, context) -> CheckResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    def result(self, *, issues, total, message, rows=None, details=None, tables=None) -> CheckResult:
+        """Build a :class:`CheckResult`, computing fraction and severity."""
+        issues = int(issues)
+        fraction = float(issues / total) if total else 0.0
+        return CheckResult(
+            name=self.name,
+            title=self.title,
+            unit=self.unit,
+            issues=issues,
+            fraction=fraction,
+            severity=severity_for(issues, fraction, self.thresholds),
+            message=message,
+            rows=rows,
+            details=details or {},
+            tables=tables or {},
+        )
+
+    def row_columns(self, is_issue, score, **extra) -> pd.DataFrame:
+        """The standard per-row columns, plus ``extra`` ones prefixed by the check's name."""
+        columns: dict[str, Any] = {
+            f"is_{self.name}_issue": np.asarray(is_issue, dtype=bool),
+            f"{self.name}_score": np.asarray(score, dtype=np.float64),
+        }
+        for key, values in extra.items():
+            columns[key] = values
+        return pd.DataFrame(columns)

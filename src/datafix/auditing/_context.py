@@ -1,0 +1,262 @@
+"""What every check shares: the data and the expensive things computed once.
+
+The :class:`AuditContext` holds the training features (a DataFrame), the
+labels, the optional test features, and lazily computes - at most once per
+audit - the column kinds, the numeric encoding used by the model and the
+neighbour graph, the per-row hashes used by the duplicate and leakage checks,
+the neighbour graph itself and the out-of-fold label issues.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AuditContext", "column_kinds", "encode_features", "row_hashes"]
+
+#: Categorical columns with at most this many categories are one-hot encoded; others frequency-encoded.
+MAX_ONE_HOT = 20
+#: Columns with fewer rows than this are never called identifier-like.
+MIN_ROWS_FOR_IDENTIFIER = 20
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+
+
+def _is_datetime(series: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(series.dtype)
+
+
+def column_kinds(frame: pd.DataFrame) -> dict:
+    """Sort the columns of ``frame`` by kind.
+
+    Returns a dict with lists ``numeric``, ``categorical``, ``datetime``,
+    ``constant`` (at most one distinct value, missing counted as a value) and
+    ``identifier`` (every value distinct and not a float: row ids, names,
+    hashes). Constant and identifier-like columns appear only in their own
+    list: they carry no information a model can generalise from, so the
+    encoding leaves them out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.auditing._context import column_kinds
+    >>> frame = pd.DataFrame({"id": range(30), "x": [0.5] * 15 + [1.5] * 15, "c": ["a", "b", "c"] * 10, "k": 1})
+    >>> kinds = column_kinds(frame)
+    >>> kinds["identifier"], kinds["constant"], kinds["numeric"], kinds["categorical"]
+    (['id'], ['k'], ['x'], ['c'])
+    """
+    kinds = {"numeric": [], "categorical": [], "datetime": [], "constant": [], "identifier": []}
+    n_rows = len(frame)
+    for column in frame.columns:
+        series = frame[column]
+        n_unique = series.nunique(dropna=False)
+        if n_unique <= 1:
+            kinds["constant"].append(column)
+        elif (
+            n_rows >= MIN_ROWS_FOR_IDENTIFIER
+            and n_unique == n_rows
+            and not pd.api.types.is_float_dtype(series.dtype)
+            and not pd.api.types.is_bool_dtype(series.dtype)
+            and not _is_datetime(series)
+        ):
+            kinds["identifier"].append(column)
+        elif _is_datetime(series):
+            kinds["datetime"].append(column)
+        elif _is_numeric(series):
+            kinds["numeric"].append(column)
+        else:
+            kinds["categorical"].append(column)
+    return kinds
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    """Impute NaN with the median and scale to zero mean, unit variance (float32, new array)."""
+    values = np.array(values, dtype=np.float64)
+    missing = np.isnan(values)
+    if missing.all():
+        return np.zeros(values.shape, dtype=np.float32)
+    if missing.any():
+        values[missing] = np.nanmedian(values)
+    std = values.std()
+    values -= values.mean()
+    if std > 0:
+        values /= std
+    return values.astype(np.float32)
+
+
+def encode_features(frame: pd.DataFrame, kinds: dict | None = None) -> np.ndarray:
+    """Encode a mixed DataFrame as a float32 matrix for models and neighbour search.
+
+    Numeric, boolean and datetime columns are median-imputed and standardised;
+    categorical columns with at most 20 categories are one-hot encoded (missing
+    is a category of its own) and scaled by ``1/sqrt(2)`` so that two different
+    categories are one unit apart, like one standard deviation of a numeric
+    column; categorical columns with more categories become their standardised
+    frequency. Constant and identifier-like columns are left out.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from datafix.auditing._context import encode_features
+    >>> frame = pd.DataFrame({"x": [1.0, np.nan, 3.0], "c": ["a", "b", None]})
+    >>> encode_features(frame).shape
+    (3, 4)
+    """
+    kinds = column_kinds(frame) if kinds is None else kinds
+    blocks = []
+    for column in kinds["numeric"]:
+        series = frame[column]
+        blocks.append(_standardise(series.to_numpy(dtype=np.float64, na_value=np.nan))[:, None])
+    for column in kinds["datetime"]:
+        series = frame[column]
+        values = series.astype("int64").to_numpy(dtype=np.float64)
+        values[series.isna().to_numpy()] = np.nan
+        blocks.append(_standardise(values)[:, None])
+    for column in kinds["categorical"]:
+        codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=False)
+        if len(uniques) <= MAX_ONE_HOT:
+            one_hot = np.zeros((len(codes), len(uniques)), dtype=np.float32)
+            one_hot[np.arange(len(codes)), codes] = np.float32(1 / np.sqrt(2))
+            blocks.append(one_hot)
+        else:
+            frequency = np.bincount(codes)[codes] / len(codes)
+            blocks.append(_standardise(frequency)[:, None])
+    if not blocks:
+        return np.zeros((len(frame), 0), dtype=np.float32)
+    return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+
+
+def _normalised_column(series: pd.Series) -> pd.Series:
+    """A column in a form whose hash depends only on the values: numbers as float64, the rest as text."""
+    if _is_numeric(series) and not pd.api.types.is_bool_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = np.where(np.isnan(values), np.nan, values + 0.0)  # one NaN, and -0.0 == 0.0
+        return pd.Series(values)
+    values = series.astype(object).to_numpy()
+    missing = pd.isna(values)
+    text = np.array([str(v) for v in values], dtype=object) if len(values) else values
+    text[missing] = "\x00<missing>"
+    return pd.Series(text)
+
+
+def row_hashes(frame: pd.DataFrame, columns=None) -> np.ndarray:
+    """One uint64 per row, equal for rows whose values in ``columns`` are equal.
+
+    Numbers compare by value whatever their dtype (``1`` in an integer column
+    equals ``1.0`` in a float column), missing values equal each other, other
+    values compare as text. Two different rows share a hash with probability
+    about ``n**2 / 2**65`` (about 3e-8 for a million rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.auditing._context import row_hashes
+    >>> h = row_hashes(pd.DataFrame({"a": [1, 1, 2], "b": ["x", "x", None]}))
+    >>> bool(h[0] == h[1]), bool(h[0] == h[2])
+    (True, False)
+    """
+    columns = list(frame.columns) if columns is None else list(columns)
+    normalised = pd.DataFrame({i: _normalised_column(frame[c]).to_numpy() for i, c in enumerate(columns)})
+    if normalised.shape[1] == 0:
+        return np.zeros(len(frame), dtype=np.uint64)
+    return pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+
+
+class AuditContext:
+    """The data of one audit and what its checks share; expensive parts are computed once.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Training features (the target column removed).
+    labels : ndarray or None
+        Class labels, one per row; ``None`` when the audit has no target.
+    test_features : DataFrame or None
+    estimator, pred_proba, cv, n_jobs, random_state
+        Passed to :func:`datafix.find_label_issues` by the label check.
+    progress : callable(str) or None
+        Called with a short description before each expensive step.
+    """
+
+    def __init__(self, features, labels=None, *, test_features=None, estimator=None, pred_proba=None,
+                 cv=5, n_jobs=None, random_state=None, progress=None):
+        self.features = features
+        self.labels = labels
+        self.test_features = test_features
+        self.estimator = estimator
+        self.pred_proba = pred_proba
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.progress = progress or (lambda message: None)
+        self.max_neighbors = 0
+        self._graph = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.features)
+
+    @cached_property
+    def kinds(self) -> dict:
+        return column_kinds(self.features)
+
+    @cached_property
+    def encoded(self) -> np.ndarray:
+        self.progress("encoding features")
+        return encode_features(self.features, self.kinds)
+
+    @cached_property
+    def feature_hashes(self) -> np.ndarray:
+        return row_hashes(self.features)
+
+    @cached_property
+    def classes(self) -> np.ndarray:
+        return np.unique(self.labels)
+
+    @cached_property
+    def label_codes(self) -> np.ndarray:
+        return np.searchsorted(self.classes, self.labels)
+
+    def neighbor_graph(self, n_neighbors: int):
+        """The shared k-nearest-neighbour graph of the encoded features, first ``n_neighbors`` columns.
+
+        Computed once, with the largest ``n_neighbors`` any selected check
+        declared, through :func:`datafix.neighbors.compute_neighbor_graph`.
+        """
+        from ..neighbors import compute_neighbor_graph
+
+        k = min(max(n_neighbors, self.max_neighbors), self.n_rows - 1)
+        if self._graph is None or self._graph.n_neighbors < min(n_neighbors, self.n_rows - 1):
+            self.progress(f"neighbour graph (k={k})")
+            self._graph = compute_neighbor_graph(
+                self.encoded, k, method=neighbor_method(self.n_rows), n_jobs=self.n_jobs
+            )
+        return self._graph.subgraph(min(n_neighbors, self._graph.n_neighbors))
+
+    @cached_property
+    def label_issues(self) -> pd.DataFrame:
+        """:func:`datafix.find_label_issues` on the encoded features (positional index)."""
+        from ..labels import find_label_issues
+
+        self.progress("out-of-fold label issues")
+        return find_label_issues(
+            self.encoded,
+            self.labels,
+            estimator=self.estimator,
+            pred_proba=self.pred_proba,
+            cv=self.cv,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        )
+
+
+#: Above this many rows the neighbour graph is approximate.
+EXACT_NEIGHBORS_MAX_ROWS = 200_000
+
+
+def neighbor_method(n_rows: int) -> str:
+    return "exact" if n_rows <= EXACT_NEIGHBORS_MAX_ROWS else "approximate"
