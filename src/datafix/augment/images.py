@@ -113,10 +113,13 @@ def check_images(X, *, name: str = "X") -> np.ndarray:
 
 def _is_albumentations(transform) -> bool:
     """An albumentations transform (albumentations is loaded if the user built one)."""
-    if "albumentations" not in sys.modules:
+    if sys.modules.get("albumentations") is None:  # not loaded (or blocked): not its transform
         return False
-    from albumentations.core.composition import BaseCompose
-    from albumentations.core.transforms_interface import BasicTransform
+    try:
+        from albumentations.core.composition import BaseCompose
+        from albumentations.core.transforms_interface import BasicTransform
+    except ImportError:
+        return False
 
     return isinstance(transform, (BaseCompose, BasicTransform))
 
