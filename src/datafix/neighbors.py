@@ -1,0 +1,470 @@
+"""The one k-nearest-neighbour engine every kNN user in datafix shares.
+
+Cleaning samplers (:mod:`datafix.resampling`), neighbourhood label evidence,
+near-duplicates and outliers all ask the same question - "which rows are
+closest to this one?" - and all of them go through this module, so a neighbour
+graph can be computed once and reused (:func:`compute_neighbor_graph`,
+:meth:`NeighborGraph.subgraph`).
+
+Distances are Euclidean. ``X`` is a numeric 2-D array (encode and scale
+DataFrames first).
+
+Exact search (``method="exact"``, the default)
+----------------------------------------------
+Brute force, in chunks of query rows, built on one BLAS matrix product per
+chunk:
+
+1. the data are centred (which shrinks norms and so rounding error) and the
+   product ``-2 q.x + |x|^2`` is computed in **float32**;
+2. for each query, the k-th smallest of those values over a fixed random
+   sample of columns is an upper bound on its k-th nearest distance; every
+   column under that bound, widened by a rigorous bound on float32 rounding
+   error, is a *candidate* (typically a few hundred per row);
+3. the candidates' distances are recomputed in **float64** from the
+   differences (no cancellation) and sorted by ``(distance, index)``.
+
+Step 2 only discards rows that cannot be among the k nearest even allowing for
+float32 error, so the result is the float64 exact answer: float32 is used only
+where it is safe. Equidistant neighbours are ordered by increasing row index
+(scikit-learn's order among exact ties is an implementation detail and can
+differ). Memory is bounded by ``chunk_size * n_fit`` float32 values (about 64
+MiB by default, whatever the size of the data).
+
+Approximate search (``method="approximate"``)
+---------------------------------------------
+An inverted-file index in numpy: k-means centroids (from a sample), each row
+filed under its nearest centroid, each query searched in the rows of its
+``n_probe`` nearest centroids only, with the same exact float64 refinement of
+the candidates. Returned distances are true distances to real rows, so the
+k-th returned distance is always an upper bound on the exact one - the
+cleaners use this to decide most rows cheaply and search exactly only the
+rest.
+
+Measurements
+------------
+On this project's shared 2-core machine (noisy: other jobs run at the same
+time), 100k x 20 float64 (``make_classification``), 3 neighbours, self
+excluded, every row a query:
+
+* scikit-learn ``NearestNeighbors`` (brute, float64 ``ArgKmin``): see
+  ``benchmarks/resampling.py`` for the side-by-side figures;
+* numpy ``argpartition`` over a float32 chunk costs about 15x the matrix
+  product itself, which is why step 2 selects candidates by comparison with a
+  per-row bound instead;
+* faiss ``IndexFlatL2`` (float32 only, 8 neighbours): 46 s on the same data,
+  no faster than the numpy path and not exact in float64, so faiss is not
+  used; pynndescent needs a long numba compilation on first use and was not
+  needed.
+
+The approximate mode's recall is measured by ``benchmarks/resampling.py``
+and reported in the resampling guide.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["NeighborGraph", "compute_neighbor_graph", "kneighbors", "NEIGHBOR_METHODS"]
+
+NEIGHBOR_METHODS = ("exact", "approximate")
+
+_FLOAT32_EPS = float(np.finfo(np.float32).eps)
+_MEMORY_BUDGET = 16 * 2**20  # float32 values per chunk of the distance matrix (64 MiB)
+_SAMPLE_COLUMNS = 2048
+
+
+@dataclass(frozen=True)
+class NeighborGraph:
+    """Each row's k nearest other rows, nearest first.
+
+    Attributes
+    ----------
+    indices : ndarray of int, shape (n_samples, n_neighbors)
+        ``indices[i]`` are the positions of row ``i``'s nearest other rows
+        (row ``i`` itself is never included), nearest first; ties in distance
+        are ordered by increasing position.
+    distances : ndarray of float64, shape (n_samples, n_neighbors)
+        The matching Euclidean distances, ascending along each row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.neighbors import compute_neighbor_graph
+    >>> graph = compute_neighbor_graph(np.array([[0.0], [1.0], [3.0], [7.0]]), 2)
+    >>> graph.indices
+    array([[1, 2],
+           [0, 2],
+           [1, 0],
+           [2, 1]])
+    >>> graph.subgraph(1).distances.ravel()
+    array([1., 1., 2., 4.])
+    """
+
+    indices: np.ndarray
+    distances: np.ndarray
+
+    @property
+    def n_neighbors(self) -> int:
+        """The number of neighbours stored per row."""
+        return int(self.indices.shape[1])
+
+    @property
+    def n_samples(self) -> int:
+        """The number of rows of the graph."""
+        return int(self.indices.shape[0])
+
+    def subgraph(self, n_neighbors: int) -> "NeighborGraph":
+        """The graph of the first ``n_neighbors`` neighbours, without recomputation.
+
+        Parameters
+        ----------
+        n_neighbors : int
+            At least 1 and at most :attr:`n_neighbors`.
+
+        Returns
+        -------
+        NeighborGraph
+        """
+        if not isinstance(n_neighbors, Integral) or not 1 <= n_neighbors <= self.n_neighbors:
+            raise ValueError(
+                f"n_neighbors must be an integer between 1 and {self.n_neighbors} (the neighbours this "
+                f"graph holds), got {n_neighbors!r}; compute a larger graph for more neighbours."
+            )
+        return NeighborGraph(self.indices[:, :n_neighbors], self.distances[:, :n_neighbors])
+
+
+def _check_matrix(X, name: str) -> np.ndarray:
+    if sp.issparse(X):
+        raise ValueError(
+            f"{name} is a sparse matrix; the neighbour engine needs a dense numeric array. "
+            f"Use {name}.toarray() (or reduce dimensions first, e.g. TruncatedSVD)."
+        )
+    if hasattr(X, "to_numpy") and hasattr(X, "dtypes"):
+        non_numeric = [c for c, t in X.dtypes.items() if not (t.kind in "biuf")]
+        if non_numeric:
+            raise ValueError(
+                f"{name} has non-numeric columns {non_numeric[:5]}; encode them first "
+                f"(e.g. OneHotEncoder) before searching neighbours."
+            )
+        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        values = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be numeric for a neighbour search, got values of dtype "
+            f"{np.asarray(X).dtype}; encode them first (e.g. OneHotEncoder)."
+        ) from None
+    if values.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (rows x features), got an array of shape {values.shape}.")
+    if values.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has no rows.")
+    if not np.all(np.isfinite(values)):
+        bad = int((~np.isfinite(values)).sum())
+        raise ValueError(
+            f"{name} has {bad} missing or infinite values; distances are undefined. "
+            f"Impute them first (e.g. SimpleImputer) or drop those rows."
+        )
+    return values
+
+
+def _check_method(method) -> None:
+    if method not in NEIGHBOR_METHODS:
+        raise ValueError(f"method must be one of {list(NEIGHBOR_METHODS)}, got {method!r}.")
+
+
+def _check_count(n_neighbors, n_available: int, what: str) -> int:
+    if not isinstance(n_neighbors, Integral) or isinstance(n_neighbors, bool) or n_neighbors < 1:
+        raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}.")
+    if n_neighbors > n_available:
+        raise ValueError(
+            f"n_neighbors={n_neighbors} but only {n_available} {what}; lower n_neighbors "
+            f"to at most {n_available} or pass more rows."
+        )
+    return int(n_neighbors)
+
+
+def _chunk_rows(n_fit: int, chunk_size) -> int:
+    if chunk_size is not None:
+        return max(1, int(chunk_size))
+    return int(min(4096, max(16, _MEMORY_BUDGET // max(n_fit, 1))))
+
+
+class _Progress:
+    def __init__(self, verbose: bool, total: int, label: str):
+        self.verbose, self.total, self.label = verbose, total, label
+        self.started = time.perf_counter()
+        self.last = self.started
+
+    def update(self, done: int) -> None:
+        if not self.verbose:
+            return
+        now = time.perf_counter()
+        if now - self.last >= 2.0 or done >= self.total:
+            self.last = now
+            print(
+                f"[datafix.neighbors] {self.label}: {done}/{self.total} rows, {now - self.started:.1f}s",
+                file=sys.stderr,
+            )
+
+
+def _select(rows, cols, dist, n_queries: int, k: int):
+    """Per query, the k candidates of smallest ``(distance, index)``; returns (distances, indices)."""
+    order = np.lexsort((cols, dist, rows))
+    rows, cols, dist = rows[order], cols[order], dist[order]
+    starts = np.searchsorted(rows, np.arange(n_queries))
+    counts = np.diff(np.append(starts, len(rows)))
+    if np.any(counts < k):  # a bug in the candidate bound, never a user error
+        raise RuntimeError("neighbour search found too few candidates")
+    take = starts[:, None] + np.arange(k)[None, :]
+    return dist[take], cols[take]
+
+
+class _Prepared:
+    """The fit rows, centred, in float64 and float32, with squared norms."""
+
+    def __init__(self, X_fit: np.ndarray):
+        self.center = X_fit.mean(axis=0)
+        self.X = X_fit - self.center
+        self.X32 = self.X.astype(np.float32)
+        self.norms = np.einsum("ij,ij->i", self.X, self.X)
+        self.norms32 = self.norms.astype(np.float32)
+        self.max_norm = float(np.sqrt(self.norms.max()))
+
+    def center_queries(self, X_query: np.ndarray) -> np.ndarray:
+        return X_query - self.center
+
+
+def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_size, verbose, label="exact search"):
+    """Exact k nearest rows of ``prepared`` for each (centred) query row of ``Q``."""
+    n_fit, n_features = prepared.X.shape
+    n_queries = Q.shape[0]
+    k_search = k + (1 if exclude is not None else 0)
+    k_search = min(k_search, n_fit)
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(n_fit, size=min(n_fit, max(_SAMPLE_COLUMNS, k_search)), replace=False))
+    distances = np.empty((n_queries, k), dtype=np.float64)
+    indices = np.empty((n_queries, k), dtype=np.intp)
+    step = _chunk_rows(n_fit, chunk_size)
+    progress = _Progress(verbose, n_queries, label)
+    for start in range(0, n_queries, step):
+        stop = min(start + step, n_queries)
+        Qc = Q[start:stop]
+        q_norms = np.einsum("ij,ij->i", Qc, Qc)
+        scores = Qc.astype(np.float32) @ prepared.X32.T
+        scores *= -2.0
+        scores += prepared.norms32[None, :]  # squared distance minus |q|^2, in float32
+        # rigorous bound on float32 rounding in the score (product, sums, conversions)
+        error = (n_features + 4) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
+        bound = np.partition(scores[:, sample], k_search - 1, axis=1)[:, k_search - 1]
+        bound = bound + 2.0 * error.astype(np.float32) + np.float32(1e-30)
+        rows, cols = np.nonzero(scores <= bound[:, None])
+        del scores
+        diff = Qc[rows] - prepared.X[cols]
+        dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        if exclude is not None:
+            keep = cols != exclude[start:stop][rows]
+            rows, cols, dist = rows[keep], cols[keep], dist[keep]
+        distances[start:stop], indices[start:stop] = _select(rows, cols, dist, stop - start, k)
+        progress.update(stop)
+    return distances, indices
+
+
+def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int) -> np.ndarray:
+    """Positions of the ``n_nearest`` closest centroids of each point (unordered), chunked."""
+    centroid_norms = np.einsum("ij,ij->i", centroids, centroids)
+    result = np.empty((points.shape[0], n_nearest), dtype=np.intp)
+    step = _chunk_rows(centroids.shape[0], None)
+    for start in range(0, points.shape[0], step):
+        scores = points[start : start + step] @ centroids.T
+        scores *= -2.0
+        scores += centroid_norms[None, :]
+        if n_nearest == 1:
+            result[start : start + step, 0] = np.argmin(scores, axis=1)
+        else:
+            result[start : start + step] = np.argpartition(scores, n_nearest - 1, axis=1)[:, :n_nearest]
+    return result
+
+
+def _kmeans_centroids(X: np.ndarray, n_lists: int, rng, n_iter: int = 8) -> np.ndarray:
+    sample = X[rng.choice(X.shape[0], size=min(X.shape[0], 64 * n_lists), replace=False)]
+    centroids = sample[rng.choice(sample.shape[0], size=n_lists, replace=False)].copy()
+    for _ in range(n_iter):
+        labels = _nearest_centroids(sample, centroids, 1)[:, 0]
+        counts = np.bincount(labels, minlength=n_lists)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, labels, sample)
+        filled = counts > 0
+        centroids[filled] = sums[filled] / counts[filled, None]
+    return centroids
+
+
+def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_lists=None, verbose=False):
+    """Inverted-file search: each query looks only at the rows of its ``n_probe`` nearest centroids."""
+    n_fit = prepared.X.shape[0]
+    n_queries = Q.shape[0]
+    if n_lists is None:
+        n_lists = int(np.clip(round(4 * np.sqrt(n_fit)), 1, max(1, n_fit // 8)))
+    n_lists = max(1, min(int(n_lists), n_fit))
+    n_probe = max(1, min(int(n_probe if n_probe is not None else 8), n_lists))
+    rng = np.random.default_rng(0)
+    centroids = _kmeans_centroids(prepared.X, n_lists, rng)
+    row_list = _nearest_centroids(prepared.X, centroids, 1)[:, 0]
+    members_order = np.argsort(row_list, kind="stable")
+    list_starts = np.searchsorted(row_list[members_order], np.arange(n_lists + 1))
+    probes = _nearest_centroids(Q, centroids, n_probe)
+    pair_query = np.repeat(np.arange(n_queries), n_probe)
+    pair_list = probes.ravel()
+    order = np.argsort(pair_list, kind="stable")
+    pair_query, pair_list = pair_query[order], pair_list[order]
+    pair_starts = np.searchsorted(pair_list, np.arange(n_lists + 1))
+    k_search = k + (1 if exclude is not None else 0)
+    found_rows, found_cols = [], []
+    progress = _Progress(verbose, n_lists, "approximate search (lists)")
+    for list_id in range(n_lists):
+        queries = pair_query[pair_starts[list_id] : pair_starts[list_id + 1]]
+        members = members_order[list_starts[list_id] : list_starts[list_id + 1]]
+        if len(queries) == 0 or len(members) == 0:
+            continue
+        scores = Q[queries] @ prepared.X[members].T
+        scores *= -2.0
+        scores += prepared.norms[members][None, :]
+        if len(members) > k_search:
+            best = np.argpartition(scores, k_search - 1, axis=1)[:, :k_search]
+        else:
+            best = np.broadcast_to(np.arange(len(members)), (len(queries), len(members)))
+        found_rows.append(np.repeat(queries, best.shape[1]))
+        found_cols.append(members[best].ravel())
+        progress.update(list_id + 1)
+    rows = np.concatenate(found_rows) if found_rows else np.empty(0, np.intp)
+    cols = np.concatenate(found_cols) if found_cols else np.empty(0, np.intp)
+    if exclude is not None:
+        keep = cols != exclude[rows]
+        rows, cols = rows[keep], cols[keep]
+    counts = np.bincount(rows, minlength=n_queries)
+    short = np.flatnonzero(counts < k)
+    if len(short):  # too few rows in the probed lists: search those queries exactly
+        keep = ~np.isin(rows, short)
+        rows, cols = rows[keep], cols[keep]
+    diff = Q[rows] - prepared.X[cols]
+    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    complete = np.setdiff1d(np.arange(n_queries), short)
+    distances = np.empty((n_queries, k), dtype=np.float64)
+    indices = np.empty((n_queries, k), dtype=np.intp)
+    if len(complete):
+        remap = np.full(n_queries, -1, dtype=np.intp)
+        remap[complete] = np.arange(len(complete))
+        distances[complete], indices[complete] = _select(remap[rows], cols, dist, len(complete), k)
+    if len(short):
+        sub_exclude = None if exclude is None else exclude[short]
+        distances[short], indices[short] = _exact_search(prepared, Q[short], k, sub_exclude, None, False)
+    return distances, indices
+
+
+def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None):
+    prepared = _Prepared(X_fit)
+    Q = prepared.center_queries(X_query)
+    if method == "approximate":
+        return _approximate_search(prepared, Q, k, exclude, n_probe=n_probe, n_lists=n_lists, verbose=verbose)
+    return _exact_search(prepared, Q, k, exclude, chunk_size, verbose)
+
+
+def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chunk_size=None, verbose=False):
+    """The ``n_neighbors`` rows of ``X_fit`` nearest to each row of ``X_query``.
+
+    Parameters
+    ----------
+    X_fit : array-like of shape (n_fit, n_features)
+        The rows searched. Numeric, finite, dense.
+    X_query : array-like of shape (n_queries, n_features)
+        The rows whose neighbours are wanted.
+    n_neighbors : int
+        How many neighbours per query row.
+    method : {"exact", "approximate"}, default="exact"
+        See the module documentation.
+    exclude : array-like of int, shape (n_queries,), optional
+        For each query row, a position in ``X_fit`` to leave out of its
+        neighbours (typically the query row itself when the queries are rows of
+        ``X_fit``); ``-1`` leaves nothing out.
+    chunk_size : int, optional
+        Query rows per chunk; by default chosen to keep the distance chunk
+        near 64 MiB.
+    verbose : bool, default=False
+        Report progress on stderr.
+
+    Returns
+    -------
+    distances : ndarray of float64, shape (n_queries, n_neighbors)
+        Euclidean distances, ascending along each row.
+    indices : ndarray of int, shape (n_queries, n_neighbors)
+        Positions in ``X_fit``; equidistant rows ordered by position.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.neighbors import kneighbors
+    >>> distances, indices = kneighbors(np.array([[0.0], [1.0], [3.0]]), np.array([[2.9]]), 2)
+    >>> indices, distances.round(2)
+    (array([[2, 1]]), array([[0.1, 1.9]]))
+    """
+    _check_method(method)
+    X_fit = _check_matrix(X_fit, "X_fit")
+    X_query = _check_matrix(X_query, "X_query")
+    if X_query.shape[1] != X_fit.shape[1]:
+        raise ValueError(
+            f"X_query has {X_query.shape[1]} features but X_fit has {X_fit.shape[1]}; both need the same columns."
+        )
+    if exclude is not None:
+        exclude = np.asarray(exclude, dtype=np.intp)
+        if exclude.shape != (X_query.shape[0],):
+            raise ValueError(f"exclude must hold one position per query row ({X_query.shape[0]}), got shape {exclude.shape}.")
+    available = X_fit.shape[0] - (1 if exclude is not None and np.any(exclude >= 0) else 0)
+    k = _check_count(n_neighbors, available, "rows of X_fit can be neighbours")
+    return _search(X_fit, X_query, k, exclude=exclude, method=method, chunk_size=chunk_size, verbose=verbose)
+
+
+def compute_neighbor_graph(X, n_neighbors, *, method="exact", n_jobs=None, verbose=False, chunk_size=None):
+    """Each row's ``n_neighbors`` nearest other rows of ``X``, computed once to be reused.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Numeric, finite, dense features.
+    n_neighbors : int
+        Neighbours per row (the row itself is never one of them); at most
+        ``n_samples - 1``.
+    method : {"exact", "approximate"}, default="exact"
+        See the module documentation.
+    n_jobs : int, optional
+        Accepted for scikit-learn compatibility; the work is parallel through
+        the BLAS library's own threads.
+    verbose : bool, default=False
+        Report progress on stderr.
+    chunk_size : int, optional
+        Query rows per chunk (memory bound), chosen automatically by default.
+
+    Returns
+    -------
+    NeighborGraph
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.neighbors import compute_neighbor_graph
+    >>> X = np.random.default_rng(0).normal(size=(100, 3))
+    >>> graph = compute_neighbor_graph(X, 5)
+    >>> graph.indices.shape, bool((graph.indices != np.arange(100)[:, None]).all())
+    ((100, 5), True)
+    """
+    _check_method(method)
+    X = _check_matrix(X, "X")
+    k = _check_count(n_neighbors, X.shape[0] - 1, "other rows exist in X (a row is never its own neighbour)")
+    distances, indices = _search(
+        X, X, k, exclude=np.arange(X.shape[0], dtype=np.intp), method=method, chunk_size=chunk_size, verbose=verbose
+    )
+    return NeighborGraph(indices=indices, distances=distances)
