@@ -126,6 +126,10 @@ def _html_table(frame: pd.DataFrame, index: bool = True, css_id: str | None = No
     return f'<div class="scroll"><table{identifier}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
+#: Checks whose scores are graded (worth a histogram); the others are 0/1 or per class.
+GRADED_SCORES = ("label", "near_duplicates", "outliers", "missing")
+
+
 def _plots(report) -> list[tuple[str, str]]:
     from . import _plots as plots
 
@@ -137,7 +141,7 @@ def _plots(report) -> list[tuple[str, str]]:
     scores = {
         name: (report.issues[f"{name}_score"].to_numpy(dtype=float), report.issues[f"is_{name}_issue"].to_numpy(bool))
         for name, result in report.results.items()
-        if result.rows is not None and name not in ("duplicates", "train_test_leakage")
+        if name in GRADED_SCORES
     }
     if scores:
         images.append(("score-histograms", plots.score_histograms(scores)))

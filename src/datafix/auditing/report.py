@@ -41,6 +41,9 @@ def write_atomically(path, content, mode: str = "w") -> None:
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".datafix-", suffix=".part", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as stream:
             if callable(content):
                 content(stream)
@@ -303,6 +306,9 @@ class AuditReport:
             if result.rows is not None:
                 flagged = self.flagged(result.name)
                 entry["rows"] = list(flagged[:max_rows] if max_rows is not None else flagged)
+                if result.name == "label":
+                    suggested = self.issues.loc[self.issues["is_label_issue"].to_numpy(bool), "label_suggested"]
+                    entry["suggested"] = list(suggested.to_numpy()[: len(entry["rows"])])
             if result.name == "train_test_leakage" and self.test_issues is not None:
                 leaked = self.test_issues.index[self.test_issues["is_train_test_leakage_issue"].to_numpy()]
                 entry["test_rows"] = list(leaked[:max_rows] if max_rows is not None else leaked)
@@ -327,7 +333,10 @@ class AuditReport:
         columns, target, classes, test_rows), ``class_counts``, ``checks``
         (one object per check that ran: name, title, unit, issues, fraction,
         severity, message, seconds, details, and ``rows``: the index labels of
-        the flagged rows, at most ``max_rows``), ``skipped`` (check -> reason),
+        the flagged rows, at most ``max_rows``; the ``label`` check adds
+        ``suggested``, the suggested label of each of those rows, and
+        ``train_test_leakage`` adds ``test_rows``, the leaked test rows' index
+        labels), ``skipped`` (check -> reason),
         ``recommendations``, ``created``, ``datafix_version``,
         ``duration_seconds``. Index labels that are not JSON numbers or
         strings are written as strings.

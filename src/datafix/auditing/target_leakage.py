@@ -53,7 +53,8 @@ class TargetLeakageCheck(Check):
     """Flag features that alone predict the label almost perfectly.
 
     For each feature, the rule "predict the most common label of the row's
-    value" (numbers in up to ``max_bins`` quantile bins, missing values in a
+    value" (numbers in up to ``max_bins`` quantile bins, and at most one bin
+    per 10 rows, missing values in a
     bin of their own) is learnt on half the rows and scored on the other half;
     a feature whose balanced accuracy reaches ``threshold`` is a suspect: a
     label in disguise (an ID assigned per class, a post-outcome field, the
@@ -86,10 +87,11 @@ class TargetLeakageCheck(Check):
         labels = context.label_codes
         n_classes = len(context.classes)
         scores = {}
+        n_bins = int(np.clip(context.n_rows // 10, 2, self.max_bins))  # about 5+ rows per bin and half
         for column in frame.columns:
             if column in context.kinds["constant"]:
                 continue
-            codes = _bin_codes(frame[column], self.max_bins)
+            codes = _bin_codes(frame[column], n_bins)
             rng = np.random.default_rng(self.random_state)
             scores[column] = single_feature_balanced_accuracy(codes, labels, n_classes, rng)
         table = pd.DataFrame({"column": [str(c) for c in scores], "balanced_accuracy": list(scores.values())})
