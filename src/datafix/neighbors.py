@@ -76,7 +76,6 @@ NEIGHBOR_METHODS = ("exact", "approximate")
 
 _FLOAT32_EPS = float(np.finfo(np.float32).eps)
 _MEMORY_BUDGET = 16 * 2**20  # float32 values per chunk of the distance matrix (64 MiB)
-_SAMPLE_COLUMNS = 2048
 
 
 @dataclass(frozen=True)
@@ -225,52 +224,80 @@ def _select(rows, cols, dist, n_queries: int, k: int):
     return dist[take], cols[take]
 
 
+_BLOCK = 64  # columns per block for the block-minimum candidate filter
+
+
 class _Prepared:
-    """The fit rows, centred, in float64 and float32, with squared norms."""
+    """The fit rows, centred, in float64, plus a padded float32 copy laid out for the score product.
+
+    ``augmented`` holds ``[-2 x, |x|^2]`` per row (float32), so that one matrix
+    product with ``[q, 1]`` gives ``|q - x|^2 - |q|^2`` directly; it is padded
+    to a whole number of blocks with rows whose score is huge.
+    """
 
     def __init__(self, X_fit: np.ndarray):
         self.center = X_fit.mean(axis=0)
         self.X = X_fit - self.center
-        self.X32 = self.X.astype(np.float32)
         self.norms = np.einsum("ij,ij->i", self.X, self.X)
-        self.norms32 = self.norms.astype(np.float32)
         self.max_norm = float(np.sqrt(self.norms.max()))
+        n_fit, n_features = self.X.shape
+        n_padded = -(-n_fit // _BLOCK) * _BLOCK
+        augmented = np.zeros((n_padded, n_features + 1), dtype=np.float32)
+        augmented[:n_fit, :n_features] = -2.0 * self.X
+        augmented[:n_fit, n_features] = self.norms
+        augmented[n_fit:, n_features] = np.float32(np.finfo(np.float32).max / 4)
+        self.augmented_T = np.ascontiguousarray(augmented.T)
 
     def center_queries(self, X_query: np.ndarray) -> np.ndarray:
         return X_query - self.center
 
 
 def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_size, verbose, label="exact search"):
-    """Exact k nearest rows of ``prepared`` for each (centred) query row of ``Q``."""
+    """Exact k nearest rows of ``prepared`` for each (centred) query row of ``Q``.
+
+    Per chunk of queries: float32 scores for all fit rows (one BLAS product),
+    the minimum of each block of 64 columns (strided, see below), the k-th smallest block minimum
+    as a bound, then every column of every block under the bound (widened by
+    the float32 error bound) refined in float64.
+    """
     n_fit, n_features = prepared.X.shape
     n_queries = Q.shape[0]
-    k_search = k + (1 if exclude is not None else 0)
-    k_search = min(k_search, n_fit)
-    rng = np.random.default_rng(0)
-    sample = np.sort(rng.choice(n_fit, size=min(n_fit, max(_SAMPLE_COLUMNS, k_search)), replace=False))
+    n_blocks = prepared.augmented_T.shape[1] // _BLOCK
+    k_search = min(k + (1 if exclude is not None else 0), n_fit)
     distances = np.empty((n_queries, k), dtype=np.float64)
     indices = np.empty((n_queries, k), dtype=np.intp)
-    step = _chunk_rows(n_fit, chunk_size)
+    step = _chunk_rows(prepared.augmented_T.shape[1], chunk_size)
     progress = _Progress(verbose, n_queries, label)
     for start in range(0, n_queries, step):
         stop = min(start + step, n_queries)
         Qc = Q[start:stop]
+        n_chunk = stop - start
         q_norms = np.einsum("ij,ij->i", Qc, Qc)
-        scores = Qc.astype(np.float32) @ prepared.X32.T
-        scores *= -2.0
-        scores += prepared.norms32[None, :]  # squared distance minus |q|^2, in float32
-        # rigorous bound on float32 rounding in the score (product, sums, conversions)
+        Qa = np.ones((n_chunk, n_features + 1), dtype=np.float32)
+        Qa[:, :n_features] = Qc
+        # block b holds the columns b, b + n_blocks, b + 2 n_blocks, ...: the minimum over
+        # blocks is then an element-wise minimum of contiguous slices (fast)
+        scores = (Qa @ prepared.augmented_T).reshape(n_chunk, _BLOCK, n_blocks)
+        block_min = scores.min(axis=1)
+        # rigorous bound on float32 rounding in a score (product, sums, conversions)
         error = (n_features + 4) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
-        bound = np.partition(scores[:, sample], k_search - 1, axis=1)[:, k_search - 1]
-        bound = bound + 2.0 * error.astype(np.float32) + np.float32(1e-30)
-        rows, cols = np.nonzero(scores <= bound[:, None])
-        del scores
+        if k_search <= n_blocks:  # k_search blocks hold a score under the bound: so do the k_search nearest
+            bound = np.partition(block_min, k_search - 1, axis=1)[:, k_search - 1] + 2.0 * error
+        else:  # fewer blocks than neighbours wanted: every column is a candidate
+            bound = np.full(n_chunk, np.inf)
+        pair_rows, pair_blocks = np.nonzero(block_min <= bound[:, None])
+        block_scores = scores[pair_rows, :, pair_blocks]
+        inner_pairs, inner_slots = np.nonzero(block_scores <= bound[pair_rows][:, None])
+        rows = pair_rows[inner_pairs]
+        cols = inner_slots * n_blocks + pair_blocks[inner_pairs]
+        del scores, block_scores
+        valid = cols < n_fit
+        if exclude is not None:
+            valid &= cols != exclude[start:stop][rows]
+        rows, cols = rows[valid], cols[valid]
         diff = Qc[rows] - prepared.X[cols]
         dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        if exclude is not None:
-            keep = cols != exclude[start:stop][rows]
-            rows, cols, dist = rows[keep], cols[keep], dist[keep]
-        distances[start:stop], indices[start:stop] = _select(rows, cols, dist, stop - start, k)
+        distances[start:stop], indices[start:stop] = _select(rows, cols, dist, n_chunk, k)
         progress.update(stop)
     return distances, indices
 
