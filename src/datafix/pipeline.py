@@ -38,7 +38,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import has_fit_parameter
 
 from ._compat import name_estimators
-from .base import BaseFix, _output_index, _wrap_labels, is_fix
+from .base import BaseFix, is_fix
 from .validation import check_sample_weight, num_rows
 
 __all__ = ["Pipeline", "make_pipeline"]
@@ -313,11 +313,6 @@ class Pipeline(_SklearnPipeline):
             ``sample_weight_out`` only when weights were passed in or produced.
         """
         X_out, y_out, weights, _ = self._fit_chain(X, y, sample_weight, params, include_final_fix=True)
-        if isinstance(y, pd.Series) and not isinstance(y_out, pd.Series):
-            index = X_out.index if isinstance(X_out, pd.DataFrame) else None
-            if index is None:
-                index = _output_index(y.index, np.where(self.source_indices_ < 0, 0, self.source_indices_), self.is_synthetic_)
-            y_out = _wrap_labels(y, np.asarray(y_out), index)
         if weights is None:
             return X_out, y_out
         return X_out, y_out, weights
