@@ -67,6 +67,9 @@ def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=N
     weights = check_sample_weight(sample_weight, len(y))
     classes, codes = np.unique(y, return_inverse=True)
     counts = np.bincount(codes, weights=weights, minlength=len(classes)).astype(np.float64)
+    if np.any(counts == 0):
+        empty = classes[counts == 0]
+        raise ValueError(f"classes {list(empty[:5])} have zero total sample weight; class weights are undefined.")
     if isinstance(strategy, Mapping):
         missing = [c for c in classes if c not in strategy]
         if missing:
@@ -88,9 +91,6 @@ def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=N
         raise ValueError(
             f"strategy must be one of {list(CLASS_WEIGHT_STRATEGIES)} or a dict of class weights, got {strategy!r}."
         )
-    if np.any(counts == 0):
-        empty = classes[counts == 0]
-        raise ValueError(f"classes {list(empty[:5])} have zero total sample weight; class weights are undefined.")
     raw = raw * counts.sum() / np.dot(counts, raw)
     return {cls.item() if hasattr(cls, "item") else cls: float(w) for cls, w in zip(classes, raw)}
 
