@@ -1,0 +1,122 @@
+"""datafix.audit: calling conventions, clear errors before work, no mutation, alignment, determinism."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import datafix as dfx
+from datafix.auditing import AuditReport, resolve_checks
+
+CHEAP = ["class_imbalance", "duplicates", "conflicting_labels", "near_duplicates", "outliers", "missing",
+         "target_leakage"]
+
+
+def test_audit_is_the_function_and_auditreport_the_class():
+    assert callable(dfx.audit) and dfx.audit.__module__ == "datafix.auditing._audit"
+    assert dfx.AuditReport is AuditReport
+    import datafix.auditing  # noqa: F401  importing the subpackage must not shadow the function
+
+    assert callable(dfx.audit)
+
+
+def test_mixed_frame_with_missing_values_needs_no_preprocessing(mixed_frame):
+    before = mixed_frame.copy(deep=True)
+    report = dfx.audit(mixed_frame, "label", checks=CHEAP)
+    pd.testing.assert_frame_equal(mixed_frame, before)
+    assert report.issues.index.equals(mixed_frame.index)
+    assert set(report.summary["check"]) == set(CHEAP)
+    assert report.summary["fraction"].between(0, 1).all()
+
+
+def test_X_and_y_give_the_same_result_as_a_frame_and_target(mixed_frame):
+    by_target = dfx.audit(mixed_frame, "label", checks=CHEAP)
+    by_y = dfx.audit(mixed_frame.drop(columns="label"), y=mixed_frame["label"], checks=CHEAP)
+    pd.testing.assert_frame_equal(by_target.issues, by_y.issues)
+    assert by_y.info["target"] == "label"
+
+
+def test_numpy_input_and_no_target():
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    X = np.vstack([X, X[:2]])
+    report = dfx.audit(X)
+    assert report.info["target"] is None and report.info["classes"] is None
+    assert set(report.skipped) == {"class_imbalance", "label", "conflicting_labels", "train_test_leakage",
+                                   "target_leakage"}
+    assert list(report.flagged("duplicates")) == [100, 101]
+
+
+def test_same_random_state_same_report(mixed_frame):
+    first = dfx.audit(mixed_frame, "label", checks=CHEAP, random_state=0)
+    second = dfx.audit(mixed_frame, "label", checks=CHEAP, random_state=0)
+    pd.testing.assert_frame_equal(first.issues, second.issues)
+
+
+def test_verbose_draws_progress_on_stderr_only(mixed_frame, capsys):
+    dfx.audit(mixed_frame, "label", checks=["duplicates", "missing"], verbose=True)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "2/2" in captured.err
+    dfx.audit(mixed_frame, "label", checks=["duplicates"])
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"target": "nope"}, "target column 'nope' is not in data"),
+        ({"target": "label", "y": [0] * 300}, "not both"),
+        ({"target": "label", "checks": ["bogus"]}, "unknown check 'bogus'"),
+        ({"target": "label", "checks": {"outliers": {"k": 3}}}, r"checks\['outliers'\] has invalid parameters"),
+        ({"target": "label", "checks": []}, "checks is empty"),
+        ({"target": "label", "pred_proba": np.ones((3, 3))}, "pred_proba must have shape"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(mixed_frame, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        dfx.audit(mixed_frame, **kwargs)
+
+
+def test_missing_labels_are_reported_by_row_label(mixed_frame):
+    frame = mixed_frame.copy()
+    frame.loc[["row4", "row9"], "label"] = None
+    with pytest.raises(ValueError, match=r"2 missing labels, at rows row4, row9"):
+        dfx.audit(frame, "label")
+
+
+def test_single_class_is_an_error(mixed_frame):
+    with pytest.raises(ValueError, match="(single|one) class"):
+        dfx.audit(mixed_frame.assign(label="x"), "label")
+
+
+def test_test_set_must_have_the_training_columns(mixed_frame):
+    with pytest.raises(ValueError, match=r"test lacks the feature columns \['colour'\]"):
+        dfx.audit(mixed_frame, "label", test=mixed_frame.drop(columns=["colour"]))
+    with pytest.raises(ValueError, match="test has 2 columns"):
+        dfx.audit(np.zeros((5, 3)), y=[0, 1, 0, 1, 0], test=np.zeros((2, 2)))
+
+
+def test_empty_data_is_an_error():
+    with pytest.raises(ValueError, match="empty"):
+        dfx.audit(pd.DataFrame({"x": [], "y": []}), "y")
+
+
+def test_resolve_checks_accepts_names_instances_and_params():
+    from datafix.auditing.outliers import OutliersCheck
+
+    checks = resolve_checks(["duplicates", OutliersCheck(n_neighbors=3)])
+    assert [c.name for c in checks] == ["duplicates", "outliers"] and checks[1].n_neighbors == 3
+    assert len(resolve_checks(None)) == 9
+
+
+def test_neighbour_graph_is_computed_once_for_both_neighbour_checks(mixed_frame, monkeypatch):
+    import datafix.neighbors as neighbors
+
+    calls = []
+    original = neighbors.compute_neighbor_graph
+
+    def counting(X, n_neighbors, **kwargs):
+        calls.append(n_neighbors)
+        return original(X, n_neighbors, **kwargs)
+
+    monkeypatch.setattr(neighbors, "compute_neighbor_graph", counting)
+    dfx.audit(mixed_frame, "label", checks=["near_duplicates", "outliers"])
+    assert calls == [10]
