@@ -21,6 +21,7 @@ _PUBLIC_NAMES = {
     "compute_class_weights": ".weighting",
     "audit": ".auditing",
     "AuditReport": ".auditing",
+    "DuplicateRemover": ".deduplication",
     "ImageAugmenter": ".augment.images",
     "ClassBalancedSampler": ".augment.sampler",
     "LabelSmoother": ".smoothing",

@@ -36,5 +36,7 @@ FIXES = [
     FixCase("ImageAugmenter", lambda: dfx.ImageAugmenter(  # plain callable: no albumentations needed
         lambda image, rng: image[:, ::-1] ^ rng.integers(0, 8, size=image.shape, dtype=image.dtype),
         random_state=0), data="images", random=True),
+    FixCase("DuplicateRemover", lambda: dfx.DuplicateRemover()),
+    FixCase("DuplicateRemover-drop", lambda: dfx.DuplicateRemover(conflicts="drop")),
     FixCase("Pipeline-of-fixes", lambda: dfx.make_pipeline(dfx.ClassWeighter(), dfx.ClassWeighter("inverse_sqrt"))),
 ]
