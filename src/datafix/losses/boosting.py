@@ -493,8 +493,9 @@ class FocalBoostingClassifier(ClassifierMixin, BaseEstimator):
             Multiplies each row's gradient and Hessian.
         **fit_params
             Passed to the booster's ``fit``. For LightGBM, an ``eval_set`` gets
-            the starting score as ``eval_init_score``; for XGBoost as
-            ``base_margin_eval_set``.
+            the starting score as ``eval_init_score`` (also with ``eval_X`` /
+            ``eval_y``); for XGBoost as ``base_margin_eval_set``. Evaluation
+            labels are encoded like ``y``.
 
         Returns
         -------
@@ -523,18 +524,31 @@ class FocalBoostingClassifier(ClassifierMixin, BaseEstimator):
         if kind == "lightgbm":
             if eval_set is not None:
                 fit_params["eval_init_score"] = [self._start(num_rows(X_eval)) for X_eval, _ in eval_set]
-                fit_params["eval_set"] = [(X_eval, np.searchsorted(self.classes_, y_eval)) for X_eval, y_eval in eval_set]
+                fit_params["eval_set"] = [(X_eval, self._encode(y_eval)) for X_eval, y_eval in eval_set]
+            elif fit_params.get("eval_X") is not None:  # LightGBM >= 4.6 spelling
+                eval_X, eval_y = fit_params["eval_X"], fit_params.get("eval_y")
+                eval_X = eval_X if isinstance(eval_X, (list, tuple)) else [eval_X]
+                eval_y = eval_y if isinstance(eval_y, (list, tuple)) else [eval_y]
+                fit_params["eval_init_score"] = [self._start(num_rows(X_eval)) for X_eval in eval_X]
+                fit_params["eval_X"], fit_params["eval_y"] = tuple(eval_X), tuple(self._encode(y_eval) for y_eval in eval_y)
             estimator.fit(X, codes, sample_weight=weights, init_score=start, **fit_params)
         else:
             if eval_set is not None:
                 fit_params["base_margin_eval_set"] = [self._start(num_rows(X_eval)) for X_eval, _ in eval_set]
-                fit_params["eval_set"] = [(X_eval, np.searchsorted(self.classes_, y_eval)) for X_eval, y_eval in eval_set]
+                fit_params["eval_set"] = [(X_eval, self._encode(y_eval)) for X_eval, y_eval in eval_set]
             estimator.fit(X, codes, sample_weight=weights, base_margin=start, **fit_params)
         self.estimator_ = estimator
         self.n_features_in_ = estimator.n_features_in_
         if hasattr(estimator, "feature_names_in_"):
             self.feature_names_in_ = estimator.feature_names_in_
         return self
+
+    def _encode(self, labels) -> np.ndarray:
+        labels = check_labels(labels, name="eval labels", min_classes=1)
+        unknown = ~np.isin(labels, self.classes_)
+        if unknown.any():
+            raise ValueError(f"eval labels {np.unique(labels[unknown])[:5].tolist()} are not classes of y {self.classes_.tolist()}.")
+        return np.searchsorted(self.classes_, labels)
 
     def _start(self, n_rows: int) -> np.ndarray:
         if np.ndim(self.init_score_) == 0:
