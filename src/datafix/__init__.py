@@ -19,6 +19,8 @@ _PUBLIC_NAMES = {
     "make_pipeline": ".pipeline",
     "ClassWeighter": ".weighting",
     "compute_class_weights": ".weighting",
+    "TorchClassifier": ".estimators.torch_classifier",
+    "FocalBoostingClassifier": ".losses.boosting",
     "audit": ".auditing",
     "AuditReport": ".auditing",
     "DuplicateRemover": ".deduplication",
