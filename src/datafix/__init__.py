@@ -29,6 +29,12 @@ _PUBLIC_NAMES = {
     "LabelSmoother": ".smoothing",
     "Mixup": ".smoothing",
     "smooth_labels": ".smoothing",
+    "EditedNearestNeighbours": ".resampling",
+    "RepeatedEditedNearestNeighbours": ".resampling",
+    "AllKNN": ".resampling",
+    "TomekLinks": ".resampling",
+    "NeighbourhoodCleaningRule": ".resampling",
+    "OneSidedSelection": ".resampling",
 }
 
 __all__ = sorted(_PUBLIC_NAMES)

@@ -39,4 +39,11 @@ FIXES = [
     FixCase("DuplicateRemover", lambda: dfx.DuplicateRemover()),
     FixCase("DuplicateRemover-drop", lambda: dfx.DuplicateRemover(conflicts="drop")),
     FixCase("Pipeline-of-fixes", lambda: dfx.make_pipeline(dfx.ClassWeighter(), dfx.ClassWeighter("inverse_sqrt"))),
+    FixCase("EditedNearestNeighbours", lambda: dfx.EditedNearestNeighbours()),
+    FixCase("EditedNearestNeighbours-mode-all", lambda: dfx.EditedNearestNeighbours(sampling_strategy="all", kind_sel="mode")),
+    FixCase("RepeatedEditedNearestNeighbours", lambda: dfx.RepeatedEditedNearestNeighbours()),
+    FixCase("AllKNN", lambda: dfx.AllKNN()),
+    FixCase("TomekLinks", lambda: dfx.TomekLinks(sampling_strategy="all")),
+    FixCase("NeighbourhoodCleaningRule", lambda: dfx.NeighbourhoodCleaningRule()),
+    FixCase("OneSidedSelection", lambda: dfx.OneSidedSelection(random_state=0), random=True),
 ]

@@ -1,0 +1,127 @@
+"""What every kNN cleaner shares: parameters, class bookkeeping, the numeric matrix."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from imblearn.utils import check_sampling_strategy
+
+from .._compat import Interval, StrOptions
+from ..base import BaseFix
+
+CLEANING_STRATEGIES = ("auto", "majority", "not minority", "not majority", "all")
+
+SAMPLING_STRATEGY_CONSTRAINT = [StrOptions(set(CLEANING_STRATEGIES)), list, callable]
+N_NEIGHBORS_CONSTRAINT = [Interval(Integral, 1, None, closed="left")]
+N_JOBS_CONSTRAINT = [Integral, None]
+NEIGHBOR_METHOD_CONSTRAINT = [StrOptions({"exact", "approximate"})]
+
+
+class Classes:
+    """Labels encoded once: ``codes`` index into the sorted ``labels``.
+
+    ``minority`` is the code of imbalanced-learn's minority class: the
+    smallest class, ties going to the class that appears first in ``y``
+    (``min(Counter(y), key=...)``, as imbalanced-learn computes it).
+    """
+
+    def __init__(self, y: np.ndarray):
+        self.labels, self.codes = np.unique(y, return_inverse=True)
+        self.codes = self.codes.astype(np.intp)
+        self.counts = np.bincount(self.codes, minlength=len(self.labels))
+        self.minority = _minority_code(self.codes, len(self.labels))
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.labels)
+
+
+def _minority_code(codes: np.ndarray, n_classes: int) -> int:
+    counts = np.bincount(codes, minlength=n_classes)
+    present = np.flatnonzero(counts)
+    smallest = present[counts[present] == counts[present].min()]
+    if len(smallest) == 1:
+        return int(smallest[0])
+    first_seen = np.array([np.argmax(codes == c) for c in smallest])
+    return int(smallest[np.argmin(first_seen)])
+
+
+def classes_to_clean(sampling_strategy, labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Boolean mask over class codes: which classes ``sampling_strategy`` cleans, for labels ``labels[codes]``.
+
+    Delegates to imbalanced-learn's ``check_sampling_strategy`` (type
+    ``"clean-sampling"``) so every strategy means exactly what it means there.
+    """
+    y = labels[codes]
+    targeted = check_sampling_strategy(sampling_strategy, y, "clean-sampling")
+    mask = np.zeros(len(labels), dtype=bool)
+    for label in targeted:
+        position = np.searchsorted(labels, label)
+        if position < len(labels) and labels[position] == label:
+            mask[position] = True
+    return mask
+
+
+def numeric_matrix(X) -> np.ndarray:
+    """The features as a float64 array (the base class has already checked they are numeric and finite)."""
+    if isinstance(X, pd.DataFrame):
+        return X.to_numpy(dtype=np.float64)
+    return np.asarray(X, dtype=np.float64)
+
+
+def class_order(keep: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Kept rows grouped by class (sorted labels), original order within a class: imbalanced-learn's ENN order."""
+    kept = np.flatnonzero(keep)
+    return kept[np.argsort(codes[kept], kind="stable")]
+
+
+def label_counts(neighbor_codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Per row, how many of its neighbours fall in each class: shape (n_rows, n_classes)."""
+    counts = np.zeros((neighbor_codes.shape[0], n_classes), dtype=np.intp)
+    rows = np.arange(neighbor_codes.shape[0])
+    for column in range(neighbor_codes.shape[1]):
+        np.add.at(counts, (rows, neighbor_codes[:, column]), 1)
+    return counts
+
+
+def mode_code(neighbor_codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Most frequent class per row, ties to the smallest label (``scipy.stats.mode``'s rule)."""
+    return np.argmax(label_counts(neighbor_codes, n_classes), axis=1)
+
+
+class BaseCleaner(BaseFix):
+    """A cleaning sampler: keeps a subset of the rows, never creates any.
+
+    Features must be numeric, finite and dense: Euclidean neighbours are
+    undefined otherwise, and each case gets a clear error before any work.
+    """
+
+    _requires_numeric = True
+    _allow_nan = False
+    _allow_sparse = False
+
+    def _fit_resample(self, X, y, sample_weight):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def check_enough_rows(n_rows: int, n_neighbors: int, name: str, extra: str = "") -> None:
+    """A clear error when there are too few rows for the neighbourhood asked for."""
+    if n_rows - 1 < n_neighbors:
+        raise ValueError(
+            f"{name} needs each row's {n_neighbors} nearest other rows, but {extra}only {n_rows} rows "
+            f"are available; lower n_neighbors to at most {max(n_rows - 1, 0)} or pass more rows."
+        )
+
+
+__all__ = [
+    "BaseCleaner",
+    "Classes",
+    "check_enough_rows",
+    "class_order",
+    "classes_to_clean",
+    "label_counts",
+    "mode_code",
+    "numeric_matrix",
+]
