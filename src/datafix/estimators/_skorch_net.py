@@ -13,7 +13,7 @@ import torch
 from skorch import NeuralNet
 from skorch.utils import to_tensor
 
-__all__ = ["WeightedNeuralNet", "InputAdapter", "make_mlp", "softmax_last_dim", "print_to_stderr"]
+__all__ = ["WeightedNeuralNet", "InputAdapter", "make_mlp", "softmax_last_dim", "print_to_stderr", "discard"]
 
 
 class WeightedNeuralNet(NeuralNet):
@@ -69,3 +69,7 @@ def softmax_last_dim(logits: torch.Tensor) -> torch.Tensor:
 def print_to_stderr(text: str) -> None:
     """skorch's ``PrintLog`` sink: progress goes to stderr."""
     print(text, file=sys.stderr)
+
+
+def discard(text: str) -> None:
+    """A sink for messages nobody asked for (``verbose=False``)."""

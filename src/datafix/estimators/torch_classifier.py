@@ -30,7 +30,7 @@ def _check_nd_features(X, name="X") -> np.ndarray:
     """Features for a user's module: 2-D tables as usual, or numeric arrays of any rank (images)."""
     if isinstance(X, pd.DataFrame) or np.ndim(X) <= 2 or hasattr(X, "tocsr"):
         X = check_features(X, name=name, numeric=True, allow_nan=False, allow_sparse=False)
-        return X.to_numpy(dtype=np.float32) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float32)
+        return np.array(X.to_numpy(dtype=np.float32) if isinstance(X, pd.DataFrame) else X, dtype=np.float32, copy=True)
     values = np.asarray(X)
     if values.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be numeric, got dtype {values.dtype}; convert it (e.g. X.astype('float32')).")
@@ -202,7 +202,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def _check_X(self, X, *, fitting: bool) -> np.ndarray:
         if self.module is None:
             checked = check_features(X, numeric=True, allow_nan=False, allow_sparse=False)
-            values = checked.to_numpy(dtype=np.float32) if isinstance(checked, pd.DataFrame) else np.asarray(checked, dtype=np.float32)
+            values = checked.to_numpy(dtype=np.float32) if isinstance(checked, pd.DataFrame) else checked
+            values = np.array(values, dtype=np.float32, copy=True)  # writable, and never the caller's
         else:
             values = _check_nd_features(X)
         if fitting:
@@ -296,7 +297,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 ("early_stopping", skorch.callbacks.EarlyStopping(
                     monitor="valid_loss", patience=self.n_iter_no_change, load_best=True,
-                    sink=skorch_net.print_to_stderr,
+                    sink=skorch_net.print_to_stderr if self.verbose else skorch_net.discard,
                 ))
             )
         return skorch_net.WeightedNeuralNet(
@@ -312,8 +313,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             callbacks=callbacks,
             predict_nonlinearity=skorch_net.softmax_last_dim,
             verbose=int(bool(self.verbose)),
-            callbacks__print_log__sink=skorch_net.print_to_stderr,
             device=self.device,
+            # skorch calls a custom sink even when not verbose: set it only when progress is wanted
+            **({"callbacks__print_log__sink": skorch_net.print_to_stderr} if self.verbose else {}),
             **{f"criterion__{key}": value for key, value in criterion_params.items()},
         )
 
@@ -322,7 +324,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         was_training = module.training
         module.eval()
         with torch.no_grad():
-            sample = torch.as_tensor(X[:2]).to(self.device)
+            sample = torch.from_numpy(np.array(X[:2])).to(self.device)
             output = module(data=sample)
         module.train(was_training)
         expected = (len(sample), n_classes)
@@ -363,9 +365,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         if weights is None:
             weights = np.ones(len(codes))
         seed = None if self.random_state is None else int(check_random_state(self.random_state).randint(2**31 - 1))
-        cuda_devices = [torch.device(self.device).index or 0] if str(self.device).startswith("cuda") else []
         data = {"data": X_values, "sample_weight": weights.astype(np.float32)}
-        with torch.random.fork_rng(devices=cuda_devices):
+        with self._own_random_state(torch):
             if seed is not None:
                 torch.manual_seed(seed)
             network = self._build_module(torch, skorch_net, n_classes)
@@ -377,13 +378,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ = len(self.net_.history)
         return self
 
+    def _own_random_state(self, torch):
+        """A context in which torch's global random state may be used and is restored afterwards."""
+        cuda_devices = [torch.device(self.device).index or 0] if str(self.device).startswith("cuda") else []
+        return torch.random.fork_rng(devices=cuda_devices)
+
     # --- prediction ------------------------------------------------------------------------
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits), shape (n_samples, n_classes), in the order of ``classes_``."""
         check_is_fitted(self, "net_")
         X_values = self._check_X(X, fitting=False)
-        probabilities = self.net_.predict_proba({"data": X_values})
+        torch = import_optional("torch", "torch")
+        with self._own_random_state(torch):  # torch's DataLoader draws a seed even without shuffling
+            probabilities = self.net_.predict_proba({"data": X_values})
         return np.asarray(probabilities, dtype=np.float64)
 
     def predict(self, X):
