@@ -169,8 +169,8 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     >>> report = dfx.audit(frame, "label", checks=["duplicates", "class_imbalance", "missing"])
     >>> report.summary.set_index("check").loc["duplicates", "issues"]
     np.int64(3)
-    >>> report.issues.shape
-    (63, 6)
+    >>> report.issues.shape   # is_<check>_issue, <check>_score and extras, one row per data row
+    (63, 8)
     """
     features, labels, target_name = _split_target(data, target, y)
     label_values = None if labels is None else _check_target(labels, features, target_name)
