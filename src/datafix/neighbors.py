@@ -70,7 +70,7 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["NeighborGraph", "compute_neighbor_graph", "kneighbors", "NEIGHBOR_METHODS"]
+__all__ = ["NeighborGraph", "cluster_rows", "compute_neighbor_graph", "kneighbors", "NEIGHBOR_METHODS"]
 
 NEIGHBOR_METHODS = ("exact", "approximate")
 
@@ -329,6 +329,43 @@ def _kmeans_centroids(X: np.ndarray, n_lists: int, rng, n_iter: int = 8) -> np.n
         filled = counts > 0
         centroids[filled] = sums[filled] / counts[filled, None]
     return centroids
+
+
+def cluster_rows(X, n_clusters, *, random_state=0):
+    """Group rows into ``n_clusters`` spatial clusters (a few k-means steps on a sample).
+
+    Cheap (a handful of products with the centroids) and meant for bounds,
+    not for clustering quality: a row's k nearest rows *within its cluster*
+    are real rows, so their distances bound its exact k-th neighbour distance
+    from above. The cleaners of :mod:`datafix.resampling` use this to decide
+    most rows without an exact search.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_clusters : int
+        At least 1; capped at the number of rows.
+    random_state : int, default=0
+
+    Returns
+    -------
+    ndarray of int, shape (n_samples,)
+        The cluster of each row, in ``range(n_clusters)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.neighbors import cluster_rows
+    >>> X = np.r_[np.zeros((5, 2)), np.full((5, 2), 10.0)]
+    >>> labels = cluster_rows(X, 2)
+    >>> len(set(labels[:5])), len(set(labels[5:])), labels[0] != labels[5]
+    (1, 1, True)
+    """
+    X = _check_matrix(X, "X")
+    n_clusters = max(1, min(int(n_clusters), X.shape[0]))
+    centred = X - X.mean(axis=0)
+    centroids = _kmeans_centroids(centred, n_clusters, np.random.default_rng(random_state), n_iter=4)
+    return _nearest_centroids(centred, centroids, 1)[:, 0]
 
 
 def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_lists=None, verbose=False):

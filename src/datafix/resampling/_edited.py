@@ -20,18 +20,23 @@ from ._base import (
     classes_to_clean,
     numeric_matrix,
 )
-from ._kernels import edited_keep
+from ._kernels import EditingState
 
 __all__ = ["EditedNearestNeighbours", "RepeatedEditedNearestNeighbours", "AllKNN"]
 
 _KIND_SEL_CONSTRAINT = [StrOptions({"all", "mode"})]
 
 
-def _edit(X, codes, labels, sampling_strategy, n_neighbors, kind_sel, method, verbose):
-    """One ENN pass over the rows ``X`` (labels ``labels[codes]``): output positions, in ENN order."""
+def _edit(state: EditingState, rows, labels, sampling_strategy, n_neighbors, kind_sel):
+    """One ENN pass over ``rows`` (original positions): the rows kept, in ENN order.
+
+    ``sampling_strategy`` is evaluated on the labels of ``rows``, as
+    imbalanced-learn does on each pass of its repeated variants.
+    """
+    codes = state.codes[rows]
     clean = classes_to_clean(sampling_strategy, labels, codes)
-    keep = edited_keep(X, codes, len(labels), clean, n_neighbors, kind_sel, method=method, verbose=verbose)
-    return class_order(keep, codes)
+    keep = state.keep(rows, clean, n_neighbors, kind_sel)
+    return rows[class_order(keep, codes)]
 
 
 class EditedNearestNeighbours(BaseCleaner):
@@ -116,9 +121,9 @@ class EditedNearestNeighbours(BaseCleaner):
     def _fit_resample(self, X, y, sample_weight):
         classes = Classes(y)
         check_enough_rows(len(y), self.n_neighbors, type(self).__name__)
+        state = EditingState(numeric_matrix(X), classes.codes, classes.n_classes, self.n_neighbors, method=self.method)
         keep_positions = _edit(
-            numeric_matrix(X), classes.codes, classes.labels, self.sampling_strategy,
-            self.n_neighbors, self.kind_sel, self.method, False,
+            state, np.arange(len(y)), classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel
         )
         self.sample_indices_ = keep_positions
         return Resampled(keep_positions)
@@ -202,13 +207,12 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         X = numeric_matrix(X)
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
+        state = EditingState(X, classes.codes, n_classes, self.n_neighbors, method=self.method)
         for n_iter in range(self.max_iter):
-            codes = classes.codes[current]
             check_enough_rows(len(current), self.n_neighbors, type(self).__name__, f"after {n_iter} passes ")
-            kept = _edit(X[current], codes, classes.labels, self.sampling_strategy,
-                         self.n_neighbors, self.kind_sel, self.method, False)
+            kept = _edit(state, current, classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel)
             converged = len(kept) == len(current)
-            current = current[kept]
+            current = kept
             counts = _class_counts(classes.codes[current], n_classes)
             present = counts > 0
             others = present.copy()
@@ -286,12 +290,12 @@ class AllKNN(BaseCleaner):
         X = numeric_matrix(X)
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
+        state = EditingState(X, classes.codes, n_classes, self.n_neighbors, method=self.method)
         for size in range(1, self.n_neighbors + 1):
-            codes = classes.codes[current]
             check_enough_rows(len(current), size, type(self).__name__, f"with {size} neighbours ")
-            kept = _edit(X[current], codes, classes.labels, self.sampling_strategy,
-                         size, self.kind_sel, self.method, False)
-            current = current[kept]
+            if len(current) - 1 < state.K:  # too few rows left to keep n_neighbors of evidence per row
+                state = EditingState(X, classes.codes, n_classes, size, method=self.method)
+            current = _edit(state, current, classes.labels, self.sampling_strategy, size, self.kind_sel)
             counts = _class_counts(classes.codes[current], n_classes)
             present = counts > 0
             others = present.copy()

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..neighbors import kneighbors
+from ..neighbors import cluster_rows, kneighbors
 from ._base import mode_code
 
 # Pruning pays when the exact "nearest row of another class" searches cost much
-# less than a full search for every query row (see edited_keep).
+# less than a full search for every query row (see EditingState).
 _PRUNE_IF_OTHER_SEARCH_BELOW = 0.5
+_PRUNE_MIN_ROWS = 2000
+_ROWS_PER_CLUSTER = 2500
+_ROUNDING_MARGIN = 1e-9
 
 
-def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Exact distance from each query row to the nearest row of a different class."""
+def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray, rows=None) -> np.ndarray:
+    """Exact distance from each query row to the nearest row of a different class among ``rows`` (default all)."""
+    rows = np.arange(len(codes)) if rows is None else rows
     result = np.full(len(queries), np.inf)
     query_codes = codes[queries]
     for code in np.unique(query_codes):
         members = np.flatnonzero(query_codes == code)
-        others = np.flatnonzero(codes != code)
+        others = rows[codes[rows] != code]
         if len(others) == 0:
             continue
         distances, _ = kneighbors(X[others], X[queries[members]], 1)
@@ -31,46 +35,125 @@ def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.n
     return result
 
 
-def edited_keep(X, codes, n_classes, clean_mask, n_neighbors, kind_sel, *, method="exact", verbose=False):
-    """Which rows Wilson's editing keeps: imbalanced-learn's ``EditedNearestNeighbours`` rule.
+class EditingState:
+    """Neighbourhood evidence for Wilson editing, kept across passes on shrinking subsets.
+
+    For each row of a cleaned class, one of:
+
+    * *decided*: ``K`` rows of its own class, all closer than the nearest row
+      of any other class. Then its ``k`` nearest rows, for every ``k <= K``,
+      share its class, and it is kept by both ``kind_sel`` rules. Found
+      cheaply: its nearest rows within its spatial cluster
+      (:func:`datafix.neighbors.cluster_rows`) bound its exact neighbour
+      distances from above, and the nearest other-class row is searched
+      exactly (cheap when the cleaned classes are large, the usual case).
+    * *exact*: its ``K`` exact nearest rows.
+
+    Removing rows never invalidates this evidence unless one of the ``K``
+    stored rows is removed (other-class rows only get farther), so repeated
+    editing (RENN, AllKNN) only searches again for the few rows whose stored
+    neighbours were removed.
+    """
+
+    def __init__(self, X, codes, n_classes, max_neighbors, *, method="exact"):
+        self.X, self.codes, self.n_classes = X, codes, n_classes
+        self.K, self.method = int(max_neighbors), method
+        n = len(codes)
+        self.lists = np.zeros((n, self.K), dtype=np.intp)
+        self.exact = np.zeros(n, dtype=bool)
+        self.valid = np.zeros(n, dtype=bool)
+        self._clusters = None
+        self.n_searched = 0  # rows searched (for tests and benchmarks)
+        self.n_exact = 0  # rows that needed an exact search
+
+    def _cluster_labels(self):
+        if self._clusters is None:
+            n_clusters = max(1, int(round(len(self.codes) / _ROWS_PER_CLUSTER)))
+            self._clusters = cluster_rows(self.X, n_clusters)
+        return self._clusters
+
+    def keep(self, rows: np.ndarray, clean_mask: np.ndarray, n_neighbors: int, kind_sel: str) -> np.ndarray:
+        """Which of ``rows`` (the current subset, original positions) one editing pass keeps."""
+        n = len(self.codes)
+        alive = np.zeros(n, dtype=bool)
+        alive[rows] = True
+        row_codes = self.codes[rows]
+        keep = np.ones(len(rows), dtype=bool)
+        query_positions = np.flatnonzero(clean_mask[row_codes])
+        queries = rows[query_positions]
+        if len(queries) == 0:
+            return keep
+        fresh = self.valid[queries] & np.all(alive[self.lists[queries]], axis=1)
+        stale = queries[~fresh]
+        if len(stale):
+            self._refresh(stale, rows, alive)
+        exact = self.exact[queries]
+        exact_rows = queries[exact]
+        neighbor_codes = self.codes[self.lists[exact_rows, :n_neighbors]]
+        own = self.codes[exact_rows]
+        if kind_sel == "all":
+            decision = np.all(neighbor_codes == own[:, None], axis=1)
+        else:
+            decision = mode_code(neighbor_codes, self.n_classes) == own
+        keep[query_positions[exact]] = decision
+        return keep
+
+    def _refresh(self, stale, rows, alive):
+        X, codes, K = self.X, self.codes, self.K
+        self.n_searched += len(stale)
+        local = np.full(len(codes), -1, dtype=np.intp)
+        local[rows] = np.arange(len(rows))
+        undecided = stale
+        if self.method == "exact" and len(rows) > _PRUNE_MIN_ROWS:
+            counts_alive = np.bincount(codes[rows], minlength=self.n_classes)
+            counts_stale = np.bincount(codes[stale], minlength=self.n_classes)
+            other_work = float(np.sum(counts_stale * (len(rows) - counts_alive)))
+            if other_work < _PRUNE_IF_OTHER_SEARCH_BELOW * len(stale) * len(rows):
+                undecided = self._decide_cheaply(stale, rows, alive)
+        if len(undecided):
+            self.n_exact += len(undecided)
+            _, found = kneighbors(X[rows], X[undecided], K, method=self.method, exclude=local[undecided])
+            self.lists[undecided] = rows[found]
+            self.exact[undecided] = True
+            self.valid[undecided] = True
+
+    def _decide_cheaply(self, stale, rows, alive):
+        """Mark as decided the stale rows whose in-cluster neighbours beat every other-class row; return the rest."""
+        X, codes, K = self.X, self.codes, self.K
+        other = nearest_other_class_distance(X, codes, stale, rows)
+        clusters = self._cluster_labels()
+        decided = np.zeros(len(stale), dtype=bool)
+        stale_clusters = clusters[stale]
+        alive_clusters = clusters[rows]
+        for cluster in np.unique(stale_clusters):
+            members = rows[alive_clusters == cluster]
+            positions = np.flatnonzero(stale_clusters == cluster)
+            if len(members) <= K:
+                continue
+            local = np.full(len(codes), -1, dtype=np.intp)
+            local[members] = np.arange(len(members))
+            queries = stale[positions]
+            distances, found = kneighbors(X[members], X[queries], K, exclude=local[queries])
+            found = members[found]
+            # distances from different searches: allow for rounding before calling a row decided
+            ok = np.all(codes[found] == codes[queries][:, None], axis=1)
+            ok &= distances[:, -1] * (1 + _ROUNDING_MARGIN) + 1e-12 < other[positions]
+            self.lists[queries[ok]] = found[ok]
+            self.exact[queries[ok]] = False
+            self.valid[queries[ok]] = True
+            decided[positions[ok]] = True
+        return stale[~decided]
+
+
+def edited_keep(X, codes, n_classes, clean_mask, n_neighbors, kind_sel, *, method="exact"):
+    """Which rows one pass of Wilson's editing keeps (imbalanced-learn's ``EditedNearestNeighbours`` rule).
 
     A row of a cleaned class is kept when all (``kind_sel="all"``) or most
     (``"mode"``, ties to the smallest label) of its ``n_neighbors`` nearest
     other rows share its class; rows of other classes are always kept.
-
-    The cheap decision first: if a row's k-th nearest neighbour found by the
-    approximate search (a true distance to a real row, so an upper bound on
-    the exact k-th distance) is closer than the nearest row of any other class
-    (computed exactly), all k exact nearest neighbours share its class and the
-    row is kept under both rules. Only the undecided rows get an exact search.
-    The pruning is used when the other-class searches are cheap, i.e. when
-    the cleaned classes are large (the usual imbalanced case).
     """
-    n = len(codes)
-    keep = np.ones(n, dtype=bool)
-    queries = np.flatnonzero(clean_mask[codes])
-    if len(queries) == 0:
-        return keep
-    counts = np.bincount(codes[queries], minlength=n_classes)
-    other_work = float(np.sum(counts * (n - np.bincount(codes, minlength=n_classes))))
-    undecided = queries
-    if method == "exact" and n > 2000 and other_work < _PRUNE_IF_OTHER_SEARCH_BELOW * len(queries) * n:
-        other = nearest_other_class_distance(X, codes, queries)
-        upper, found = kneighbors(X, X[queries], n_neighbors, method="approximate", exclude=queries)
-        # the k rows found share the query's class and are all closer than any row of another
-        # class (with a margin for rounding: the two distances come from different searches)
-        same_class = np.all(codes[found] == codes[queries][:, None], axis=1)
-        decided = same_class & (upper[:, -1] * (1 + 1e-9) + 1e-12 < other)
-        undecided = queries[~decided]
-    if len(undecided):
-        _, indices = kneighbors(X, X[undecided], n_neighbors, method=method, exclude=undecided, verbose=verbose)
-        neighbor_codes = codes[indices]
-        own = codes[undecided]
-        if kind_sel == "all":
-            keep[undecided] = np.all(neighbor_codes == own[:, None], axis=1)
-        else:
-            keep[undecided] = mode_code(neighbor_codes, n_classes) == own
-    return keep
+    state = EditingState(X, codes, n_classes, n_neighbors, method=method)
+    return state.keep(np.arange(len(codes)), clean_mask, n_neighbors, kind_sel)
 
 
 def nearest_neighbor_largest_first(X, codes, n_classes) -> np.ndarray:
