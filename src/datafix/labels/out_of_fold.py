@@ -1,0 +1,169 @@
+"""Out-of-fold predicted probabilities: every row judged by a model that never saw it.
+
+The folds are fitted through :class:`joblib.Parallel`, so whatever joblib
+backend is active runs them: processes on this machine with ``n_jobs``, or a
+Dask cluster with ``joblib.parallel_config(backend="dask")`` (and Ray with its
+joblib backend), with no change to datafix.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+from ..validation import check_features, check_labels, num_rows
+
+__all__ = ["out_of_fold_proba"]
+
+
+def _take(X, rows):
+    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+
+
+def check_cv_counts(classes, counts, n_folds: int) -> None:
+    """A class needs at least one row per fold; say which class falls short and what to do."""
+    short = np.flatnonzero(counts < n_folds)
+    if len(short) == 0:
+        return
+    k = short[np.argmin(counts[short])]
+    label, count = classes[k], int(counts[k])
+    others = f" ({len(short) - 1} other classes too)" if len(short) > 1 else ""
+    if count == 1:
+        raise ValueError(
+            f"class {label!r} has a single row{others}: out-of-fold probabilities need at least cv={n_folds} "
+            f"rows per class, one per fold, and a label seen once cannot be judged against others of its "
+            f"class. Drop or relabel that row, or merge the class into another."
+        )
+    raise ValueError(
+        f"class {label!r} has {count} rows but cv={n_folds} needs at least {n_folds}{others}: every fold "
+        f"must hold a row of every class. Lower cv (cv={max(2, count)} would do) or drop the class."
+    )
+
+
+def _check_folds(cv, codes, classes, random_state):
+    """The list of (train, test) folds for ``cv`` (an int, or a scikit-learn splitter)."""
+    if isinstance(cv, Integral) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2 (the number of folds), got {cv}.")
+        check_cv_counts(classes, np.bincount(codes, minlength=len(classes)), int(cv))
+        splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+    elif hasattr(cv, "split"):
+        splitter = cv
+    else:
+        raise ValueError(
+            f"cv must be an int (the number of stratified folds) or a scikit-learn splitter, got {cv!r}."
+        )
+    folds = list(splitter.split(np.zeros((len(codes), 1)), codes))
+    covered = np.zeros(len(codes), dtype=np.int64)
+    for _, test in folds:
+        covered[test] += 1
+    if not np.all(covered == 1):
+        raise ValueError(
+            "cv must put every row in exactly one test fold (a partition, as KFold and StratifiedKFold "
+            f"do); {int(np.sum(covered != 1))} rows are in none or several."
+        )
+    return folds
+
+
+def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: int):
+    """Fit a clone on the training rows, return the test rows' probabilities in class-code columns."""
+    started = time.perf_counter()
+    model = clone(estimator).fit(_take(X, train), codes[train])
+    proba = np.asarray(model.predict_proba(_take(X, test)), dtype=np.float64)
+    columns = np.asarray(model.classes_, dtype=np.intp)
+    full = np.zeros((len(test), n_classes), dtype=np.float64)
+    full[:, columns] = proba
+    return fold, test, full, time.perf_counter() - started
+
+
+def out_of_fold_proba(estimator, X, y, *, cv=5, n_jobs=None, random_state=None, verbose=False):
+    """Predicted class probabilities for every row from a model fitted without that row.
+
+    The rows are split into ``cv`` stratified folds; for each fold a clone of
+    ``estimator`` is fitted on the other folds and predicts the fold. The
+    folds run through :class:`joblib.Parallel`, so under
+    ``joblib.parallel_config(backend="dask")`` a Dask cluster fits them.
+
+    Parameters
+    ----------
+    estimator : classifier with ``predict_proba``, or None
+        Cloned for each fold, never fitted itself. ``None`` uses
+        :func:`datafix.labels.make_default_estimator` (a scaled logistic
+        regression that handles categorical and missing values).
+    X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+        Features, as the estimator accepts them. Never modified.
+    y : array-like of shape (n_samples,)
+        Class labels. Every class needs at least ``cv`` rows.
+    cv : int or splitter, default=5
+        The number of stratified, shuffled folds, or a scikit-learn splitter
+        whose test folds partition the rows.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib's meaning: ``None`` is 1 unless a
+        ``joblib.parallel_config`` says otherwise, ``-1`` all cores).
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the folds reproducibly (the estimator's own randomness is
+        its own parameter).
+    verbose : bool, default=False
+        Print one line per finished fold on stderr.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        Row ``i`` is the fold model's ``predict_proba`` for row ``i``, columns
+        in the order of the sorted classes of ``y``. A class absent from a
+        fold's training rows (possible only with a custom splitter) gets 0.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from datafix import out_of_fold_proba
+    >>> X, y = load_iris(return_X_y=True)
+    >>> proba = out_of_fold_proba(LogisticRegression(max_iter=500), X, y, random_state=0)
+    >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-9)
+    ((150, 3), True)
+    >>> float((proba.argmax(axis=1) == y).mean()) > 0.9
+    True
+    """
+    X = check_features(X)
+    labels = check_labels(y, n_rows=num_rows(X))
+    classes, codes = np.unique(labels, return_inverse=True)
+    folds = _check_folds(cv, codes, classes, random_state)
+    if estimator is None:
+        from ._encoding import make_default_estimator
+
+        estimator = make_default_estimator(X)
+    elif not hasattr(estimator, "fit") or not hasattr(estimator, "predict_proba"):
+        raise ValueError(
+            f"estimator must be a classifier with fit and predict_proba, got {type(estimator).__name__}; "
+            f"for a model without probabilities wrap it, e.g. CalibratedClassifierCV(model)."
+        )
+    return _run_folds(estimator, X, codes, folds, len(classes), n_jobs=n_jobs, verbose=verbose)
+
+
+def _run_folds(estimator, X, codes, folds, n_classes, *, n_jobs=None, verbose=False):
+    proba = np.zeros((len(codes), n_classes), dtype=np.float64)
+    name = type(estimator).__name__
+    started = time.perf_counter()
+    jobs = (
+        delayed(_fit_predict_fold)(estimator, X, codes, train, test, n_classes, fold)
+        for fold, (train, test) in enumerate(folds)
+    )
+    results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+    for done, (fold, test, fold_proba, seconds) in enumerate(results, start=1):
+        proba[test] = fold_proba
+        if verbose:
+            print(
+                f"[datafix] out-of-fold {name}: fold {fold + 1} done ({done}/{len(folds)}) in {seconds:.1f} s, "
+                f"{time.perf_counter() - started:.1f} s elapsed",
+                file=sys.stderr,
+                flush=True,
+            )
+    return proba
