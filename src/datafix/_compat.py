@@ -7,6 +7,7 @@ means an upgrade breaks one small module, not the whole package.
 from __future__ import annotations
 
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
+    HasMethods,
     Interval,
     StrOptions,
     validate_parameter_constraints,
