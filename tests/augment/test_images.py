@@ -343,6 +343,12 @@ def test_errors_come_before_any_augmentation():
     assert calls == []
 
 
+def test_channels_first_batch_warns_with_albumentations(albumentations):
+    X, y = make_images(shape=(3, 16, 16))
+    with pytest.warns(UserWarning, match=r"channels-first.*X.transpose\(0, 2, 3, 1\)"):
+        ImageAugmenter(albumentations.HorizontalFlip(p=1.0), random_state=0).fit_resample(X, y)
+
+
 def test_augmentation_must_return_an_image():
     X, y = make_images()
     with pytest.raises(TypeError, match="returned a dict"):

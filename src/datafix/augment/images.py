@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -329,6 +330,14 @@ class ImageAugmenter(BaseFix):
         self.sampling_strategy_ = to_generate
         self.image_shape_ = X.shape[1:]
 
+        if _is_albumentations(self.augmentation) and _looks_channels_first(X.shape):
+            warnings.warn(
+                f"X has shape {X.shape}, which looks channels-first (n, channels, height, width), but "
+                f"albumentations expects channels last (n, height, width, channels); pass "
+                f"X.transpose(0, 2, 3, 1) and transpose the result back if your model needs it.",
+                UserWarning,
+                stacklevel=3,
+            )
         augment = _make_augment(self.augmentation, seed)
         synthetic_images = np.empty((len(sources),) + X.shape[1:], dtype=X.dtype)
         for position, source in enumerate(sources):
@@ -342,6 +351,10 @@ class ImageAugmenter(BaseFix):
             is_synthetic=np.concatenate([np.zeros(n_rows, dtype=bool), np.ones(len(sources), dtype=bool)]),
             X_synthetic=synthetic_images,
         )
+
+
+def _looks_channels_first(shape) -> bool:
+    return len(shape) == 4 and shape[1] in (1, 3, 4) and shape[3] not in (1, 3, 4)
 
 
 def _plain(value):
