@@ -243,5 +243,14 @@ def test_bad_data(data):
     with pytest.raises(ValueError, match="non-negative"):
         small().fit(X, y, sample_weight=-np.ones(160))
     model = small(max_epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match=r"rows of shape \(5,\)"):
+    with pytest.raises(ValueError, match="X has 5 features, but TorchClassifier is expecting 6"):
         model.predict(X[:, :5])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu(data):
+    X, y = data
+    cpu = small(max_epochs=3, batch_size=1000).fit(X, y)
+    gpu = small(max_epochs=3, batch_size=1000, device="cuda").fit(X, y)
+    assert next(gpu.module_.parameters()).device.type == "cuda"
+    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-3)

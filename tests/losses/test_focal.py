@@ -260,3 +260,12 @@ def test_numpy_targets_sum_check_tolerates_rounding():
     logits = torch.randn(3, 3)
     soft = torch.tensor(np.full((3, 3), 1 / 3), dtype=torch.float32)
     assert torch.isfinite(focal_loss(logits, soft))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu():
+    logits, target, weight = _data((64, 5))
+    criterion = FocalLoss(2.0, alpha=[0.1, 0.2, 0.3, 0.2, 0.2], weight=weight, label_smoothing=0.1)
+    expected = criterion(logits, target)
+    got = criterion.cuda()(logits.cuda(), target.cuda())
+    torch.testing.assert_close(got.cpu(), expected)

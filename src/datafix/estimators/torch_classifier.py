@@ -26,8 +26,14 @@ __all__ = ["TorchClassifier", "LOSSES"]
 LOSSES = ("focal", "cross_entropy")
 
 
+def _reject_complex(X, name="X") -> None:
+    if getattr(X, "dtype", None) is not None and np.dtype(X.dtype).kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has complex values; pass real numbers.")
+
+
 def _check_nd_features(X, name="X") -> np.ndarray:
     """Features for a user's module: 2-D tables as usual, or numeric arrays of any rank (images)."""
+    _reject_complex(X, name)
     if isinstance(X, pd.DataFrame) or np.ndim(X) <= 2 or hasattr(X, "tocsr"):
         X = check_features(X, name=name, numeric=True, allow_nan=False, allow_sparse=False)
         return np.array(X.to_numpy(dtype=np.float32) if isinstance(X, pd.DataFrame) else X, dtype=np.float32, copy=True)
@@ -201,6 +207,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_X(self, X, *, fitting: bool) -> np.ndarray:
         if self.module is None:
+            _reject_complex(X)
             checked = check_features(X, numeric=True, allow_nan=False, allow_sparse=False)
             values = checked.to_numpy(dtype=np.float32) if isinstance(checked, pd.DataFrame) else checked
             values = np.array(values, dtype=np.float32, copy=True)  # writable, and never the caller's
@@ -215,6 +222,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 self.feature_names_in_ = np.asarray(columns, dtype=object)
             elif hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
+        elif values.ndim == 2 and len(self._input_shape) == 1 and values.shape[1] != self._input_shape[0]:
+            raise ValueError(
+                f"X has {values.shape[1]} features, but TorchClassifier is expecting {self._input_shape[0]} "
+                f"features as input; pass the same columns as in fit."
+            )
         elif values.shape[1:] != self._input_shape:
             raise ValueError(
                 f"X has rows of shape {values.shape[1:]} but the classifier was fitted on rows of shape "
@@ -396,4 +408,5 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each row."""
+        check_is_fitted(self, "net_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -567,8 +567,17 @@ class FocalBoostingClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``."""
+        check_is_fitted(self, "estimator_")
         return self.objective_.probabilities(self.decision_function(X))
 
     def predict(self, X):
         """The most probable class of each row."""
+        check_is_fitted(self, "estimator_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # LightGBM and XGBoost take missing values and sparse matrices natively
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        return tags
