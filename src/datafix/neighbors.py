@@ -224,6 +224,7 @@ def _select(rows, cols, dist, n_queries: int, k: int):
     return dist[take], cols[take]
 
 
+_ROWS_PER_LIST = 4000  # rows per cluster of the approximate search
 _BLOCK = 64  # columns per block for the block-minimum candidate filter
 
 
@@ -369,64 +370,71 @@ def cluster_rows(X, n_clusters, *, random_state=0):
 
 
 def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_lists=None, verbose=False):
-    """Inverted-file search: each query looks only at the rows of its ``n_probe`` nearest centroids."""
+    """Inverted-file search: each query is searched exactly among the rows of its ``n_probe`` nearest clusters.
+
+    The rows are split into ``n_lists`` k-means clusters of a few thousand
+    rows; for each cluster, the queries that probe it are searched against
+    its rows with the exact engine (one BLAS product per cluster), and each
+    query keeps the best ``k`` over its probes. Cost: about ``n_probe *
+    n_fit / n_lists`` distances per query instead of ``n_fit``.
+    """
     n_fit = prepared.X.shape[0]
     n_queries = Q.shape[0]
     if n_lists is None:
-        n_lists = int(np.clip(round(4 * np.sqrt(n_fit)), 1, max(1, n_fit // 8)))
+        n_lists = max(1, int(round(n_fit / _ROWS_PER_LIST)))
     n_lists = max(1, min(int(n_lists), n_fit))
-    n_probe = max(1, min(int(n_probe if n_probe is not None else 8), n_lists))
+    n_probe = max(1, min(int(n_probe if n_probe is not None else 2), n_lists))
+    if n_lists == 1 or n_fit <= 4 * _ROWS_PER_LIST and n_probe >= n_lists:
+        return _exact_search(prepared, Q, k, exclude, None, verbose)
     rng = np.random.default_rng(0)
     centroids = _kmeans_centroids(prepared.X, n_lists, rng)
     row_list = _nearest_centroids(prepared.X, centroids, 1)[:, 0]
+    probes = _nearest_centroids(Q, centroids, n_probe)
     members_order = np.argsort(row_list, kind="stable")
     list_starts = np.searchsorted(row_list[members_order], np.arange(n_lists + 1))
-    probes = _nearest_centroids(Q, centroids, n_probe)
     pair_query = np.repeat(np.arange(n_queries), n_probe)
     pair_list = probes.ravel()
     order = np.argsort(pair_list, kind="stable")
     pair_query, pair_list = pair_query[order], pair_list[order]
     pair_starts = np.searchsorted(pair_list, np.arange(n_lists + 1))
-    k_search = k + (1 if exclude is not None else 0)
-    found_rows, found_cols = [], []
-    progress = _Progress(verbose, n_lists, "approximate search (lists)")
+    found_rows, found_cols, found_dist = [], [], []
+    progress = _Progress(verbose, n_lists, "approximate search (clusters)")
     for list_id in range(n_lists):
         queries = pair_query[pair_starts[list_id] : pair_starts[list_id + 1]]
         members = members_order[list_starts[list_id] : list_starts[list_id + 1]]
+        progress.update(list_id + 1)
         if len(queries) == 0 or len(members) == 0:
             continue
-        scores = Q[queries] @ prepared.X[members].T
-        scores *= -2.0
-        scores += prepared.norms[members][None, :]
-        if len(members) > k_search:
-            best = np.argpartition(scores, k_search - 1, axis=1)[:, :k_search]
-        else:
-            best = np.broadcast_to(np.arange(len(members)), (len(queries), len(members)))
-        found_rows.append(np.repeat(queries, best.shape[1]))
-        found_cols.append(members[best].ravel())
-        progress.update(list_id + 1)
+        local_exclude = None
+        if exclude is not None:
+            position = np.full(n_fit, -1, dtype=np.intp)
+            position[members] = np.arange(len(members))
+            local_exclude = np.where(exclude[queries] >= 0, position[np.maximum(exclude[queries], 0)], -1)
+        k_here = min(k, len(members) - (1 if local_exclude is not None else 0))
+        if k_here < 1:
+            continue
+        sub = _Prepared(prepared.X[members])
+        distances, indices = _exact_search(sub, Q[queries] - sub.center, k_here, local_exclude, None, False)
+        found_rows.append(np.repeat(queries, k_here))
+        found_cols.append(members[indices].ravel())
+        found_dist.append(distances.ravel())
     rows = np.concatenate(found_rows) if found_rows else np.empty(0, np.intp)
     cols = np.concatenate(found_cols) if found_cols else np.empty(0, np.intp)
-    if exclude is not None:
-        keep = cols != exclude[rows]
-        rows, cols = rows[keep], cols[keep]
+    dist = np.concatenate(found_dist) if found_dist else np.empty(0)
     counts = np.bincount(rows, minlength=n_queries)
     short = np.flatnonzero(counts < k)
-    if len(short):  # too few rows in the probed lists: search those queries exactly
-        keep = ~np.isin(rows, short)
-        rows, cols = rows[keep], cols[keep]
-    diff = Q[rows] - prepared.X[cols]
-    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    complete = np.setdiff1d(np.arange(n_queries), short)
     distances = np.empty((n_queries, k), dtype=np.float64)
     indices = np.empty((n_queries, k), dtype=np.intp)
+    if len(short):  # too few rows in the probed clusters: search those queries exactly
+        keep = ~np.isin(rows, short)
+        rows, cols, dist = rows[keep], cols[keep], dist[keep]
+        sub_exclude = None if exclude is None else exclude[short]
+        distances[short], indices[short] = _exact_search(prepared, Q[short], k, sub_exclude, None, False)
+    complete = np.setdiff1d(np.arange(n_queries), short)
     if len(complete):
         remap = np.full(n_queries, -1, dtype=np.intp)
         remap[complete] = np.arange(len(complete))
         distances[complete], indices[complete] = _select(remap[rows], cols, dist, len(complete), k)
-    if len(short):
-        sub_exclude = None if exclude is None else exclude[short]
-        distances[short], indices[short] = _exact_search(prepared, Q[short], k, sub_exclude, None, False)
     return distances, indices
 
 
