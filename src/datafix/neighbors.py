@@ -359,7 +359,7 @@ def cluster_rows(X, n_clusters, *, random_state=0):
     >>> from datafix.neighbors import cluster_rows
     >>> X = np.r_[np.zeros((5, 2)), np.full((5, 2), 10.0)]
     >>> labels = cluster_rows(X, 2)
-    >>> len(set(labels[:5])), len(set(labels[5:])), labels[0] != labels[5]
+    >>> len(set(labels[:5])), len(set(labels[5:])), bool(labels[0] != labels[5])
     (1, 1, True)
     """
     X = _check_matrix(X, "X")
