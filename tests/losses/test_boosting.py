@@ -302,3 +302,21 @@ def test_objective_bad_input():
         FocalObjective(alpha=0.25)(np.array([0, 1]), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="1 labels but raw_score has 2 rows"):
         FocalObjective()(np.array([0.0]), np.zeros(2))
+
+
+def test_native_apis_train_with_the_objective(imbalanced):
+    X, y = imbalanced
+    objective = lightgbm_focal_objective(gamma=2.0)
+    start = objective.init_score(y)
+    params = {"objective": objective, "num_threads": 1, "verbosity": -1, "learning_rate": 0.1}
+    dataset = lightgbm.Dataset(X, y, init_score=np.full(len(y), start))
+    native = lightgbm.train(params, dataset, num_boost_round=25)
+    wrapped = FocalBoostingClassifier(_lgbm(learning_rate=0.1), gamma=2.0).fit(X, y)
+    np.testing.assert_allclose(native.predict(X) + start, wrapped.decision_function(X), atol=1e-6)
+
+    objective = xgboost_focal_objective(gamma=2.0)
+    margin = np.full(len(y), objective.init_score(y))
+    dtrain = xgboost.DMatrix(X, label=y, base_margin=margin)
+    booster = xgboost.train({"nthread": 1}, dtrain, num_boost_round=10, obj=objective)
+    probabilities = objective.probabilities(booster.predict(xgboost.DMatrix(X, base_margin=margin), output_margin=True))
+    assert np.mean((probabilities[:, 1] > 0.5) == y) > 0.9
