@@ -1,0 +1,144 @@
+"""The shared neighbour engine: exactness against scikit-learn, the graph, the approximate mode, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.spatial.distance import cdist
+from sklearn.datasets import make_classification
+from sklearn.neighbors import NearestNeighbors
+
+from datafix.neighbors import NeighborGraph, cluster_rows, compute_neighbor_graph, kneighbors
+
+
+def _data(n=1500, n_features=20, seed=0, scale=1.0, shift=0.0):
+    if n_features < 5:
+        X = np.random.default_rng(seed).normal(size=(n, n_features))
+    else:
+        X, _ = make_classification(n_samples=n, n_features=n_features, random_state=seed)
+    return X * scale + shift
+
+
+def _brute_force(X, k):
+    """Exact neighbours from differences (no cancellation), ties by position."""
+    distances = cdist(X, X)
+    np.fill_diagonal(distances, np.inf)
+    order = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return order
+
+
+@pytest.mark.parametrize("n_features", [2, 7, 20, 64])
+@pytest.mark.parametrize("n_neighbors", [1, 3, 10])
+def test_graph_matches_sklearn(n_features, n_neighbors):
+    X = _data(n_features=n_features)
+    graph = compute_neighbor_graph(X, n_neighbors)
+    distances, indices = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X).kneighbors(X)
+    np.testing.assert_array_equal(graph.indices, indices[:, 1:])
+    np.testing.assert_allclose(graph.distances, distances[:, 1:], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale, shift", [(1e-4, 0.0), (1e4, 0.0), (1.0, 1e6)])
+def test_exact_under_bad_scaling(scale, shift):
+    """Float32 is used only where safe: tiny, huge and far-from-origin data stay exact.
+
+    (Far from the origin scikit-learn's own float64 |x|^2 - 2xy + |y|^2 loses
+    digits, so the reference here is computed from differences.)
+    """
+    X = _data(n=800, scale=scale, shift=shift)
+    graph = compute_neighbor_graph(X, 4)
+    np.testing.assert_array_equal(graph.indices, _brute_force(X, 4))
+
+
+def test_small_chunks_give_the_same_answer():
+    X = _data(n=700)
+    whole = compute_neighbor_graph(X, 5)
+    chunked = compute_neighbor_graph(X, 5, chunk_size=7)
+    np.testing.assert_array_equal(whole.indices, chunked.indices)
+    np.testing.assert_array_equal(whole.distances, chunked.distances)
+
+
+def test_kneighbors_against_other_points_and_exclude():
+    X = _data(n=900)
+    X_fit, X_query = X[:600], X[600:]
+    distances, indices = kneighbors(X_fit, X_query, 4)
+    ref_d, ref_i = NearestNeighbors(n_neighbors=4).fit(X_fit).kneighbors(X_query)
+    np.testing.assert_array_equal(indices, ref_i)
+    np.testing.assert_allclose(distances, ref_d, rtol=1e-12)
+    # excluding each query's own row equals the graph
+    rows = np.arange(50, 120)
+    _, own = kneighbors(X_fit, X_fit[rows], 3, exclude=rows)
+    np.testing.assert_array_equal(own, compute_neighbor_graph(X_fit, 3).indices[rows])
+
+
+def test_ties_are_ordered_by_position_and_self_is_never_a_neighbour():
+    X = np.repeat(np.arange(5.0)[:, None], 4, axis=0)  # every value four times
+    graph = compute_neighbor_graph(X, 3)
+    assert not np.any(graph.indices == np.arange(len(X))[:, None])
+    np.testing.assert_array_equal(graph.distances, 0.0)
+    for row, neighbours in enumerate(graph.indices):
+        assert list(neighbours) == sorted(neighbours)
+        assert set(neighbours) == set(np.flatnonzero(X[:, 0] == X[row, 0])) - {row}
+
+
+def test_subgraph_reuses_the_graph():
+    X = _data(n=400)
+    graph = compute_neighbor_graph(X, 6)
+    small = graph.subgraph(2)
+    assert isinstance(small, NeighborGraph) and small.n_neighbors == 2 and graph.n_samples == 400
+    np.testing.assert_array_equal(small.indices, compute_neighbor_graph(X, 2).indices)
+    with pytest.raises(ValueError, match="between 1 and 6"):
+        graph.subgraph(7)
+
+
+def test_approximate_is_an_upper_bound_with_good_recall():
+    X = _data(n=20000, seed=3)
+    exact = compute_neighbor_graph(X, 5)
+    approximate = compute_neighbor_graph(X, 5, method="approximate")
+    assert np.all(approximate.distances >= exact.distances - 1e-9)  # real rows: never closer than exact
+    assert not np.any(approximate.indices == np.arange(len(X))[:, None])
+    recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact.indices, approximate.indices)])
+    assert recall > 0.8
+
+
+def test_cluster_rows_partitions_rows():
+    X = _data(n=3000)
+    labels = cluster_rows(X, 6)
+    assert labels.shape == (3000,) and labels.min() >= 0 and labels.max() < 6
+    np.testing.assert_array_equal(labels, cluster_rows(X, 6))  # deterministic
+
+
+def test_dataframe_input_and_no_mutation():
+    X = _data(n=300)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    before = frame.copy()
+    graph = compute_neighbor_graph(frame, 3)
+    pd.testing.assert_frame_equal(frame, before)
+    np.testing.assert_array_equal(graph.indices, compute_neighbor_graph(X, 3).indices)
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.array([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]]), "missing or infinite"),
+        (sp.csr_matrix(np.eye(4)), "sparse"),
+        (np.array([["a", "b"], ["c", "d"], ["e", "f"]]), "numeric"),
+        (pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]}), "non-numeric columns"),
+        (np.zeros((0, 3)), "empty"),
+        (np.zeros(5), "2-D"),
+    ],
+)
+def test_bad_input_errors(X, message):
+    with pytest.raises(ValueError, match=message):
+        compute_neighbor_graph(X, 1)
+
+
+def test_bad_parameters():
+    X = _data(n=10)
+    with pytest.raises(ValueError, match="at most 9"):
+        compute_neighbor_graph(X, 10)
+    with pytest.raises(ValueError, match="positive integer"):
+        compute_neighbor_graph(X, 0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        compute_neighbor_graph(X, 2, method="fast")
+    with pytest.raises(ValueError, match="same columns"):
+        kneighbors(X, X[:, :3], 2)
