@@ -27,13 +27,18 @@ def _take(X, rows):
     return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
 
 
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def check_cv_counts(classes, counts, n_folds: int) -> None:
     """A class needs at least one row per fold; say which class falls short and what to do."""
     short = np.flatnonzero(counts < n_folds)
     if len(short) == 0:
         return
     k = short[np.argmin(counts[short])]
-    label, count = classes[k], int(counts[k])
+    label, count = _plain(classes[k]), int(counts[k])
     others = f" ({len(short) - 1} other classes too)" if len(short) > 1 else ""
     if count == 1:
         raise ValueError(
@@ -54,7 +59,7 @@ def _check_folds(cv, codes, classes, random_state):
             raise ValueError(f"cv must be at least 2 (the number of folds), got {cv}.")
         check_cv_counts(classes, np.bincount(codes, minlength=len(classes)), int(cv))
         splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
-    elif hasattr(cv, "split"):
+    elif hasattr(cv, "split") and not isinstance(cv, str):
         splitter = cv
     else:
         raise ValueError(
