@@ -201,3 +201,34 @@ def test_row_hashes_do_not_depend_on_column_dtype():
     left = pd.DataFrame({"x": [1, 2], "s": ["a", "b"]})
     right = pd.DataFrame({"x": [1.0, 2.0], "s": pd.Series(["a", "b"], dtype="category")})
     np.testing.assert_array_equal(row_hashes(left), row_hashes(right))
+
+
+def test_label_check_equals_find_label_issues_auto_on_the_shared_graph():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(600, 8, n_informative=5, n_classes=3, random_state=0)
+    rng = np.random.default_rng(0)
+    flipped = rng.random(len(y)) < 0.1
+    y[flipped] = (y[flipped] + 1) % 3
+    proba = dfx.out_of_fold_proba(None, X, y, random_state=0)
+    report = dfx.audit(X, y=y, pred_proba=proba, checks=["label"])
+    reference = dfx.find_label_issues(X, y, pred_proba=proba, method="auto")
+    np.testing.assert_array_equal(report.issues["is_label_issue"], reference["is_label_issue"])
+    np.testing.assert_allclose(report.issues["label_score"], reference["label_quality"], rtol=1e-6)
+    flagged = report.issues["is_label_issue"].to_numpy()
+    np.testing.assert_array_equal(report.issues["label_suggested"][flagged], reference["suggested_label"][flagged])
+    assert (flagged & flipped).sum() >= 0.6 * flipped.sum()
+    matrix = report.results["label"].tables["given_vs_suggested"]
+    assert matrix.to_numpy().sum() == len(y)
+
+
+def test_label_check_errors_come_before_any_work(mixed_frame, monkeypatch):
+    import datafix.auditing.duplicates as duplicates
+
+    monkeypatch.setattr(duplicates.DuplicatesCheck, "run", lambda self, context: pytest.fail("ran"))
+    small = pd.concat([mixed_frame, pd.DataFrame({"a": [0.0, 1.0], "b": [0.0, 1.0], "colour": ["red"] * 2,
+                                                  "flag": [True] * 2, "label": ["tiny"] * 2})])
+    with pytest.raises(ValueError, match="class 'tiny' has 2 rows but cv=5"):
+        dfx.audit(small, "label", checks=["duplicates", "label"])
+    with pytest.raises(ValueError, match="pred_proba has 2 columns but y has 3 classes"):
+        dfx.audit(mixed_frame, "label", checks=["duplicates", "label"], pred_proba=np.full((300, 2), 0.5))

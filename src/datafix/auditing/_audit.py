@@ -100,6 +100,20 @@ def _check_target(labels: pd.Series, features: pd.DataFrame, target_name) -> np.
     return check_labels(labels, name=name)
 
 
+def _check_label_inputs(labels, pred_proba, cv) -> None:
+    """The label check's input errors, raised before any check runs."""
+    from ..labels.issues import check_pred_proba
+    from ..labels.out_of_fold import check_cv_counts
+
+    classes, counts = np.unique(labels, return_counts=True)
+    if pred_proba is not None:
+        check_pred_proba(pred_proba, classes, len(labels))
+    elif isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2 (the number of folds), got {cv}.")
+        check_cv_counts(classes, counts, int(cv))
+
+
 def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, cv=5, n_jobs=None,
           random_state=None, verbose=False, pred_proba=None) -> AuditReport:
     """Audit a classification dataset: what is wrong with it, and which fixes apply.
@@ -200,6 +214,8 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
                 f"pred_proba must have shape (n_samples, n_classes) = ({len(features)}, n_classes); "
                 f"got {pred_proba.shape}."
             )
+    if label_values is not None and any(check.name == "label" for check in selected):
+        _check_label_inputs(label_values, pred_proba, cv)
     progress = Progress(len(selected), enabled=verbose)
     context = AuditContext(
         features, label_values, test_features=test_features, estimator=estimator, pred_proba=pred_proba,

@@ -238,20 +238,40 @@ class AuditContext:
         return self._graph.subgraph(min(n_neighbors, self._graph.n_neighbors))
 
     @cached_property
-    def label_issues(self) -> pd.DataFrame:
-        """:func:`datafix.find_label_issues` on the encoded features (positional index)."""
-        from ..labels import find_label_issues
+    def model_proba(self) -> np.ndarray:
+        """Out-of-fold probabilities (float32, sorted class order): ``pred_proba`` or fitted on the encoding."""
+        from ..labels import out_of_fold_proba
+        from ..labels.issues import check_pred_proba
 
-        self.progress("out-of-fold label issues")
-        return find_label_issues(
-            self.encoded,
-            self.labels,
-            estimator=self.estimator,
-            pred_proba=self.pred_proba,
-            cv=self.cv,
-            n_jobs=self.n_jobs,
-            random_state=self.random_state,
-        )
+        if self.pred_proba is not None:
+            return check_pred_proba(self.pred_proba, self.classes, self.n_rows)
+        self.progress("out-of-fold probabilities")
+        proba = out_of_fold_proba(self.estimator, self.encoded, self.labels, cv=self.cv, n_jobs=self.n_jobs,
+                                  random_state=self.random_state)
+        return proba.astype(np.float32)
+
+    @cached_property
+    def label_issues(self) -> pd.DataFrame:
+        """:func:`datafix.find_label_issues` in its ``"auto"`` form, on the shared neighbour graph.
+
+        The evidence is what ``find_label_issues(method="auto")`` uses - the
+        model's out-of-fold probabilities averaged with the distance-weighted
+        label shares of each row's neighbours - but the neighbours come from
+        the audit's one graph instead of a second search. The averaged
+        probabilities then go through ``find_label_issues`` (confident
+        learning). Positional index.
+        """
+        from ..labels import find_label_issues
+        from ..labels.issues import MODEL_WEIGHT, N_NEIGHBORS, neighbor_label_proba
+
+        proba = self.model_proba
+        if self.encoded.shape[1] and self.n_rows > 2:
+            graph = self.neighbor_graph(N_NEIGHBORS)
+            neighbors = neighbor_label_proba(graph, self.label_codes, len(self.classes))
+            proba = MODEL_WEIGHT * proba + (1 - MODEL_WEIGHT) * neighbors
+        self.progress("confident learning")
+        return find_label_issues(None, self.labels, pred_proba=proba, method="confident_learning",
+                                 n_jobs=self.n_jobs)
 
 
 #: Above this many rows the neighbour graph is approximate.

@@ -11,18 +11,21 @@ from .class_imbalance import _plain
 
 @register_check
 class LabelCheck(Check):
-    """Flag rows whose given label the out-of-fold model finds implausible.
+    """Flag rows whose given label the out-of-fold model and the neighbours find implausible.
 
-    Runs :func:`datafix.find_label_issues` on the encoded features with the
-    audit's ``estimator``, ``cv``, ``n_jobs`` and ``random_state`` (or the
-    out-of-fold probabilities given as ``pred_proba``). ``label_score`` is
-    the label quality (low: the given label is unlikely);
-    ``label_suggested`` is the most likely label.
+    The evidence of :func:`datafix.find_label_issues` (``method="auto"``):
+    out-of-fold probabilities of the audit's ``estimator`` on the encoded
+    features (or the ``pred_proba`` given to the audit), averaged with the
+    label shares of each row's 10 nearest rows in the audit's shared
+    neighbour graph, judged by confident learning. ``label_score`` is the
+    label quality (low: the given label is unlikely); ``label_suggested`` is
+    the most likely other label for flagged rows.
     """
 
     name = "label"
     title = "Label issues"
     thresholds = (0.0, 0.02, 0.1)
+    n_neighbors = 10  # datafix.labels.issues.N_NEIGHBORS
 
     def skip_reason(self, context):
         if context.labels is None:
