@@ -46,4 +46,7 @@ FIXES = [
     FixCase("TomekLinks", lambda: dfx.TomekLinks(sampling_strategy="all")),
     FixCase("NeighbourhoodCleaningRule", lambda: dfx.NeighbourhoodCleaningRule()),
     FixCase("OneSidedSelection", lambda: dfx.OneSidedSelection(random_state=0), random=True),
+    FixCase("LabelCleaner-drop", lambda: dfx.LabelCleaner(random_state=0), random=True),
+    FixCase("LabelCleaner-relabel", lambda: dfx.LabelCleaner(action="relabel", random_state=0), random=True),
+    FixCase("LabelCleaner-downweight", lambda: dfx.LabelCleaner(action="downweight", random_state=0), random=True),
 ]
