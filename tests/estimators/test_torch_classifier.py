@@ -203,14 +203,6 @@ def test_clone_pickle_and_no_mutation(data):
     assert twin.get_params() == model.get_params() and not hasattr(twin, "net_")
 
 
-def test_importing_datafix_estimators_does_not_import_torch():
-    import subprocess
-    import sys
-
-    code = "import sys, datafix; datafix.TorchClassifier; assert not {'torch', 'skorch'} & set(sys.modules)"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 @pytest.mark.parametrize(
     "params, message",
     [

@@ -246,11 +246,11 @@ def test_bad_input_raises_clear_errors(call, message):
         call(logits, target)
 
 
-def test_importing_datafix_losses_does_not_import_torch():
+def test_importing_datafix_losses_and_estimators_does_not_import_torch_or_boosters():
     code = (
         "import sys, datafix, datafix.losses; "
         "assert 'torch' not in sys.modules, 'torch imported'; "
-        "datafix.losses.lightgbm_focal_objective; "
+        "datafix.losses.lightgbm_focal_objective; datafix.TorchClassifier; datafix.FocalBoostingClassifier; "
         "assert not {'torch', 'lightgbm', 'xgboost', 'skorch'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -131,14 +131,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     >>> from sklearn.datasets import make_classification
     >>> from sklearn.preprocessing import StandardScaler
     >>> from datafix import ClassWeighter, TorchClassifier, make_pipeline
-    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
     >>> model = make_pipeline(
     ...     StandardScaler(), ClassWeighter(),
-    ...     TorchClassifier(loss="focal", hidden_layer_sizes=(16,), max_epochs=5, random_state=0),
+    ...     TorchClassifier(loss="focal", hidden_layer_sizes=(16,), max_epochs=3, random_state=0),
     ... )
     >>> probabilities = model.fit(X, y).predict_proba(X)
     >>> probabilities.shape, bool(np.allclose(probabilities.sum(axis=1), 1))
-    ((300, 2), True)
+    ((200, 2), True)
     """
 
     _parameter_constraints = {
