@@ -315,12 +315,18 @@ class Mixup(BaseFix):
     >>> from datafix import Mixup
     >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
     >>> y = np.array([0, 0, 1, 1])
-    >>> X_out, y_out, weights = Mixup(alpha=0.4, n_samples=2, random_state=0).fit_resample(X, y)
-    >>> mixup = Mixup(alpha=0.4, n_samples=2, random_state=0).fit(X, y)
+    >>> mixup = Mixup(alpha=0.4, n_samples=2, random_state=0)
+    >>> X_out, y_out, weights = mixup.fit_resample(X, y)
     >>> mixup.pairs_.shape, mixup.lambdas_.shape
     ((2, 2), (2,))
-    >>> bool(np.all(X_out[:4] == X)), int(mixup.is_synthetic_.sum()) >= 2
+
+    The input rows come first, unchanged; then the blends, each once per
+    label of its pair, with weights that sum to 1 per blend:
+
+    >>> bool(np.all(X_out[:4] == X)), bool(mixup.is_synthetic_[4:].all())
     (True, True)
+    >>> float(weights[4:].sum())
+    2.0
     """
 
     _parameter_constraints = {
