@@ -112,6 +112,22 @@ def test_weight_producing_fixes_in_front(data, fix_name, make_fix):
     assert pipe.fit(X, y).predict_proba(X).shape == (160, 2)
 
 
+def test_label_cleaner_downweighting_in_front(data):
+    X, y = data
+    try:
+        from datafix.labels import LabelCleaner
+    except ImportError:
+        pytest.skip("datafix.labels is not available")
+    from sklearn.linear_model import LogisticRegression
+
+    y_noisy = y.copy()
+    y_noisy[:8] = 1 - y_noisy[:8]
+    cleaner = LabelCleaner(LogisticRegression(), action="downweight", cv=3, random_state=0)
+    pipe = dfx.make_pipeline(cleaner, small())
+    pipe.fit(X, y_noisy)
+    assert pipe.predict_proba(X).shape == (160, 2)
+
+
 class TinyCNN(torch.nn.Module):
     def __init__(self, n_classes=3):
         super().__init__()

@@ -97,8 +97,9 @@ def _as_float_tensor(values) -> torch.Tensor:
     return tensor if tensor.is_floating_point() else tensor.to(torch.get_default_dtype())
 
 
-def _soft_target_tolerance(dtype: torch.dtype) -> float:
-    return max(1e-5, 50 * torch.finfo(dtype).eps)
+def _soft_target_tolerance(dtype: torch.dtype, n_classes: int) -> float:
+    """How far from 1 a row of probabilities may sum: rounding grows with the number of classes."""
+    return max(1e-4, 10 * torch.finfo(dtype).eps * n_classes)
 
 
 def _multiclass(logits, target, gamma, alpha, weight, label_smoothing, ignore_index, reduction):
@@ -129,7 +130,7 @@ def _multiclass(logits, target, gamma, alpha, weight, label_smoothing, ignore_in
         if not torch.isfinite(target).all() or (target < 0).any():
             raise ValueError("soft targets must be finite, non-negative class probabilities.")
         sums = target.sum(dim=1)
-        tolerance = _soft_target_tolerance(target.dtype)
+        tolerance = _soft_target_tolerance(target.dtype, n_classes)
         if not torch.allclose(sums, torch.ones_like(sums), rtol=0, atol=tolerance):
             worst = (sums - 1).abs().max().item()
             raise ValueError(
@@ -263,7 +264,8 @@ def focal_loss(
     target : Tensor
         ``"multiclass"``: integer class indices of shape ``(N, d1, ...)``, or
         floating-point class probabilities of the shape of ``input`` (soft
-        targets, which must sum to 1 over dimension 1). ``"binary"`` and
+        targets, which must sum to 1 over dimension 1, up to
+        ``max(1e-4, 10 * eps * C)`` for rounding). ``"binary"`` and
         ``"multilabel"``: values in [0, 1] of the shape of ``input``.
     gamma : float >= 0, default=2.0
         Focusing parameter; 0 gives cross-entropy.
