@@ -42,3 +42,23 @@ def test_the_audit_finds_the_injected_problems(example):
     assert len(found & flipped) >= 6, (found, flipped)
     assert len(found - flipped - set(injected["conflicting"])) <= 4
     assert report.results["class_imbalance"].details["imbalance_ratio"] > 3
+
+
+def test_recommended_pipeline_fits_and_removes_what_was_found():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline as sklearn_pipeline
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import StandardScaler
+
+    frame = pd.read_csv(WINE)
+    report = dfx.audit(frame, "cultivar", random_state=0)
+    assert [r["fix"] for r in report.recommendations() if r["fix"]] == ["DuplicateRemover", "LabelCleaner",
+                                                                        "ClassWeighter"]
+    model = sklearn_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=500))
+    pipeline = report.recommend(model, random_state=0)
+    X, y = frame.drop(columns="cultivar"), frame["cultivar"]
+    pipeline.fit(X, y)
+    assert pipeline.named_steps["duplicateremover"].n_duplicates_ == report.results["duplicates"].issues
+    X_fixed, y_fixed, weights = pipeline[:3].fit_resample(X, y)  # the three fixes
+    assert len(X_fixed) < len(X) - report.results["duplicates"].issues
+    assert np.isclose(pd.Series(weights).groupby(y_fixed.to_numpy()).sum().std(), 0, atol=1e-6)

@@ -122,3 +122,14 @@ def test_recommend_without_findings_needs_an_estimator():
 def test_flagged_rejects_an_unknown_check(report):
     with pytest.raises(ValueError, match="no row-level result for check 'target_leakage'"):
         report.flagged("target_leakage")
+
+
+def test_recommend_oversamples_for_a_model_without_sample_weight():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": [0] * 36 + [1] * 4})
+    report = dfx.audit(frame, "y", checks=["class_imbalance"])
+    pipeline = report.recommend(KNeighborsClassifier(3), random_state=0)
+    assert type(pipeline.steps[0][1]).__name__ == "RandomOverSampler"
+    pipeline.fit(frame[["x"]], frame["y"])
+    assert type(report.recommend(None).steps[0][1]).__name__ == "ClassWeighter"

@@ -242,14 +242,17 @@ class AuditReport:
         Steps, in this order, each only when its issue was found: dropping
         duplicates and resolving conflicting labels (``DuplicateRemover``),
         cleaning label issues (``LabelCleaner``), weighting classes
-        (``ClassWeighter``). The pipeline ends with ``estimator`` when one is
-        given (so ``.fit(X, y)`` trains it on the fixed data); otherwise it
-        is a pipeline of fixes whose ``fit_resample`` returns the fixed
-        data. Advice that no fix carries out is in :meth:`recommendations`.
+        (``ClassWeighter``; imbalanced-learn's ``RandomOverSampler`` instead
+        when the model's ``fit`` takes no ``sample_weight``). The pipeline
+        ends with ``estimator`` when one is given (so ``.fit(X, y)`` trains it
+        on the fixed data; the steps of a scikit-learn ``Pipeline`` are
+        spliced in, so the weights reach its final model); otherwise it is a
+        pipeline of fixes whose ``fit_resample`` returns the fixed data.
+        Advice that no fix carries out is in :meth:`recommendations`.
 
         Parameters
         ----------
-        estimator : estimator, optional
+        estimator : estimator or scikit-learn Pipeline, optional
             The model to append.
         random_state : int, optional
             Passed to the fixes that take one.
@@ -272,14 +275,25 @@ class AuditReport:
         >>> report.recommend()
         Pipeline(steps=[('classweighter', ClassWeighter())])
         """
+        from sklearn.pipeline import Pipeline as SklearnPipeline
+        from sklearn.utils.validation import has_fit_parameter
+
         from .. import make_pipeline
 
-        steps = []
-        wanted = [item["fix"] for item in self.recommendations() if item["fix"]]
-        for fix in wanted:
-            steps.append(_make_fix(fix, random_state))
+        model_steps = []
         if estimator is not None:
-            steps.append(estimator)
+            model_steps = [step for _, step in estimator.steps] if isinstance(estimator, SklearnPipeline) \
+                else [estimator]
+        takes_weights = not model_steps or has_fit_parameter(model_steps[-1], "sample_weight")
+        steps = []
+        for item in self.recommendations():
+            if item["fix"] == "ClassWeighter" and not takes_weights:
+                from imblearn.over_sampling import RandomOverSampler
+
+                steps.append(RandomOverSampler(random_state=random_state))
+            elif item["fix"]:
+                steps.append(_make_fix(item["fix"], random_state))
+        steps += model_steps
         if not steps:
             raise ValueError(
                 "the audit found nothing a datafix fix addresses; pass estimator= to get a pipeline "
@@ -390,12 +404,5 @@ def _make_fix(name: str, random_state):
     import datafix
 
     if name == "LabelCleaner":
-        return datafix.LabelCleaner(random_state=random_state) if "random_state" in _params("LabelCleaner") \
-            else datafix.LabelCleaner()
+        return datafix.LabelCleaner(random_state=random_state)
     return getattr(datafix, name)()
-
-
-def _params(name):
-    import datafix
-
-    return getattr(datafix, name)().get_params()
