@@ -269,3 +269,28 @@ def test_cuda_matches_cpu():
     expected = criterion(logits, target)
     got = criterion.cuda()(logits.cuda(), target.cuda())
     torch.testing.assert_close(got.cpu(), expected)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_rows=st.integers(1, 6),
+    n_classes=st.integers(2, 5),
+    scale=st.sampled_from([0.1, 1.0, 30.0, 1e4]),
+    gamma=st.floats(0.0, 5.0),
+    seed=st.integers(0, 2**16),
+)
+def test_focal_is_at_most_cross_entropy_and_decreases_with_gamma(n_rows, n_classes, scale, gamma, seed):
+    generator = torch.Generator().manual_seed(seed)
+    logits = scale * torch.randn(n_rows, n_classes, generator=generator, dtype=torch.float64)
+    target = torch.randint(0, n_classes, (n_rows,), generator=generator)
+    cross_entropy = F.cross_entropy(logits, target, reduction="none")
+    focal = focal_loss(logits, target, gamma, reduction="none")
+    stronger = focal_loss(logits, target, gamma + 1.0, reduction="none")
+    assert torch.isfinite(focal).all() and (focal >= 0).all()
+    assert (focal <= cross_entropy + 1e-12).all()
+    assert (stronger <= focal + 1e-12).all()
+    torch.testing.assert_close(focal_loss(logits, target, 0.0, reduction="none"), cross_entropy)

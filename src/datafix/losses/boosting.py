@@ -214,7 +214,7 @@ class FocalObjective:
         return f"{type(self).__name__}(gamma={self.gamma}, alpha={alpha})"
 
     def _alpha_for(self, n_classes: int):
-        return _check_alpha(None if self.alpha is None else (self.alpha if isinstance(self.alpha, float) else list(self.alpha)), n_classes)
+        return _check_alpha(self.alpha, n_classes)
 
     def gradient_hessian(self, labels, raw_score, sample_weight=None, *, floor=True):
         """Gradient and Hessian of the focal loss with respect to ``raw_score``.
@@ -508,7 +508,7 @@ class FocalBoostingClassifier(ClassifierMixin, BaseEstimator):
         weights = check_sample_weight(sample_weight, len(y))
         self.classes_, codes = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
-        alpha = _check_alpha(self.alpha if not isinstance(self.alpha, np.ndarray) else list(self.alpha), n_classes)
+        alpha = _check_alpha(self.alpha, n_classes)
         estimator = self._make_estimator()
         kind = _booster_kind(estimator)
         import_optional(kind, "boost")
