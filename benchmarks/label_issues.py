@@ -1,0 +1,241 @@
+"""datafix's label-error detection against cleanlab, side by side on the same data.
+
+Three parts:
+
+1. **Detection** on scikit-learn's digits, wine and breast_cancer and a synthetic
+   set (100k x 20, 5 classes, 2 clusters per class), each with 10% uniform and
+   20% pairwise label noise (``datafix.datasets.make_label_noise``): precision,
+   recall and F1 of the flagged rows against the truly flipped ones, for
+   cleanlab's ``find_label_issues``, datafix ``"auto"`` (both on the *same*
+   out-of-fold probabilities, from datafix's default estimator) and datafix
+   ``"knn"`` alone.
+2. **Downstream accuracy** on a clean test split (25%, labels never noised) of
+   the default model trained on the noisy labels, after ``LabelCleaner``
+   (drop) in a ``datafix.Pipeline``, and with cleanlab's ``CleanLearning``
+   around the same model; the model on the clean labels is the ceiling.
+3. **Speed**: ``find_label_issues`` with given probabilities of 1M x 10 against
+   cleanlab's ``find_label_issues`` on the same input; the whole call with the
+   default estimator on 100k x 20 against cleanlab's
+   ``CleanLearning.find_label_issues`` with the same model. Each timed call runs
+   in a forked process, whose peak resident memory above its size at the start
+   is reported.
+
+    python benchmarks/label_issues.py            # full sizes
+    python benchmarks/label_issues.py --quick    # 10k synthetic rows, 100k x 10 probabilities
+
+Timings on a shared machine are noisy: run once, read ratios, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import resource
+import time
+import warnings
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+import cleanlab.filter  # noqa: E402
+import numpy as np  # noqa: E402
+from cleanlab.classification import CleanLearning  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification  # noqa: E402
+from sklearn.metrics import precision_recall_fscore_support  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+import datafix as dfx  # noqa: E402
+from datafix.datasets import make_label_noise  # noqa: E402
+from datafix.labels import make_default_estimator  # noqa: E402
+
+NOISE = [("uniform", 0.1), ("pairwise", 0.2)]
+
+
+def synthetic(n_samples):
+    return make_classification(
+        n_samples=n_samples, n_features=20, n_informative=10, n_redundant=4, n_classes=5,
+        n_clusters_per_class=2, class_sep=1.5, random_state=0,
+    )
+
+
+def datasets(n_synthetic):
+    yield "digits", *load_digits(return_X_y=True)
+    yield "wine", *load_wine(return_X_y=True)
+    yield "breast_cancer", *load_breast_cancer(return_X_y=True)
+    yield f"synthetic_{n_synthetic // 1000}k", *synthetic(n_synthetic)
+
+
+def _child(conn, function):
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    result = function()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn.send((seconds, (peak - start) / 1024, result))
+    conn.close()
+
+
+def measured(function):
+    """Run ``function`` in a forked process: (seconds, peak MiB above the start, its result)."""
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(child, function))
+    process.start()
+    child.close()
+    outcome = parent.recv()
+    process.join()
+    return outcome
+
+
+def scores(truth, flagged):
+    precision, recall, f1, _ = precision_recall_fscore_support(truth, flagged, average="binary", zero_division=0)
+    return precision, recall, f1
+
+
+def detection(n_synthetic):
+    print("\n== Detection: flagged rows against truly flipped rows (same out-of-fold probabilities) ==")
+    header = f"{'data':<16}{'noise':<14}{'method':<22}{'precision':>10}{'recall':>8}{'F1':>8}{'seconds':>9}"
+    print(header)
+    rows = []
+    for name, X, y in datasets(n_synthetic):
+        for kind, rate in NOISE:
+            y_noisy, flipped = make_label_noise(y, rate=rate, kind=kind, random_state=0)
+            started = time.perf_counter()
+            proba = dfx.out_of_fold_proba(None, X, y_noisy, random_state=0)
+            oof_seconds = time.perf_counter() - started
+            results = {}
+            started = time.perf_counter()
+            results["cleanlab"] = cleanlab.filter.find_label_issues(y_noisy, proba)
+            cleanlab_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            results["datafix auto"] = dfx.find_label_issues(X, y_noisy, pred_proba=proba)["is_label_issue"]
+            auto_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            results["datafix knn"] = dfx.find_label_issues(X, y_noisy, method="knn")["is_label_issue"]
+            knn_seconds = time.perf_counter() - started
+            seconds = {"cleanlab": cleanlab_seconds, "datafix auto": auto_seconds, "datafix knn": knn_seconds}
+            f1 = {}
+            for method, flagged in results.items():
+                precision, recall, f1[method] = scores(flipped, np.asarray(flagged))
+                print(f"{name:<16}{kind + f' {rate:.0%}':<14}{method:<22}{precision:>10.3f}{recall:>8.3f}"
+                      f"{f1[method]:>8.3f}{seconds[method]:>9.2f}")
+            print(f"{'':<30}(out-of-fold probabilities, default estimator: {oof_seconds:.1f} s)")
+            rows.append((name, kind, f1))
+    print("\nF1 summary")
+    print(f"{'data':<16}{'noise':<10}{'cleanlab':>10}{'auto':>8}{'knn':>8}{'auto - cleanlab':>17}")
+    for name, kind, f1 in rows:
+        print(f"{name:<16}{kind:<10}{f1['cleanlab']:>10.3f}{f1['datafix auto']:>8.3f}{f1['datafix knn']:>8.3f}"
+              f"{f1['datafix auto'] - f1['cleanlab']:>+17.3f}")
+    means = {method: np.mean([f1[method] for _, _, f1 in rows]) for method in rows[0][2]}
+    worst = min(f1["datafix auto"] - f1["cleanlab"] for _, _, f1 in rows)
+    print(f"{'mean':<26}{means['cleanlab']:>10.3f}{means['datafix auto']:>8.3f}{means['datafix knn']:>8.3f}"
+          f"{means['datafix auto'] - means['cleanlab']:>+17.3f}")
+    print(f"smallest auto - cleanlab over the {len(rows)} cases: {worst:+.3f}")
+
+
+def downstream(n_synthetic):
+    print("\n== Accuracy on a clean test split (default model: scaled logistic regression) ==")
+    print(f"{'data':<16}{'noise':<10}{'clean labels':>13}{'noisy':>8}{'LabelCleaner':>14}{'CleanLearning':>15}"
+          f"{'t LabelCleaner':>16}{'t CleanLearning':>17}")
+    gains = []
+    for name, X, y in datasets(n_synthetic):
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+        ceiling = make_default_estimator(X_train).fit(X_train, y_train).score(X_test, y_test)
+        for kind, rate in NOISE:
+            y_noisy, _ = make_label_noise(y_train, rate=rate, kind=kind, random_state=0)
+            noisy = make_default_estimator(X_train).fit(X_train, y_noisy).score(X_test, y_test)
+            started = time.perf_counter()
+            cleaned = dfx.make_pipeline(dfx.LabelCleaner(random_state=0), make_default_estimator(X_train))
+            cleaned_score = cleaned.fit(X_train, y_noisy).score(X_test, y_test)
+            cleaner_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                learning = CleanLearning(make_default_estimator(X_train), seed=0)
+                learning_score = learning.fit(X_train, y_noisy).score(X_test, y_test)
+            learning_seconds = time.perf_counter() - started
+            gains.append((cleaned_score - noisy, cleaned_score - learning_score))
+            print(f"{name:<16}{kind:<10}{ceiling:>13.3f}{noisy:>8.3f}{cleaned_score:>14.3f}{learning_score:>15.3f}"
+                  f"{cleaner_seconds:>15.1f}s{learning_seconds:>16.1f}s")
+    gains = np.array(gains)
+    print(f"mean accuracy gain of LabelCleaner: {gains[:, 0].mean():+.4f} over noisy labels, "
+          f"{gains[:, 1].mean():+.4f} over CleanLearning")
+
+
+def noisy_probabilities(n_rows, n_classes, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n_rows)
+    logits = rng.normal(size=(n_rows, n_classes))
+    logits[np.arange(n_rows), y] += 2.5
+    proba = np.exp(logits)
+    proba /= proba.sum(axis=1, keepdims=True)
+    y_noisy, flipped = make_label_noise(y, rate=0.1, random_state=seed)
+    return y_noisy, proba, flipped
+
+
+def speed(n_proba_rows, n_whole):
+    print(f"\n== Speed: given probabilities, {n_proba_rows:,} x 10 (each call in a forked process) ==")
+    y, proba, _ = noisy_probabilities(n_proba_rows, 10)
+    runs = [
+        ("cleanlab find_label_issues (n_jobs=None: all cores)",
+         lambda: cleanlab.filter.find_label_issues(y, proba)),
+        ("cleanlab find_label_issues (n_jobs=1)",
+         lambda: cleanlab.filter.find_label_issues(y, proba, n_jobs=1)),
+        ("datafix find_label_issues (n_jobs=None: one process)",
+         lambda: dfx.find_label_issues(None, y, pred_proba=proba)["is_label_issue"].to_numpy()),
+        ("datafix find_label_issues (n_jobs=-1)",
+         lambda: dfx.find_label_issues(None, y, pred_proba=proba, n_jobs=-1)["is_label_issue"].to_numpy()),
+    ]
+    outcomes = {}
+    for label, function in runs:
+        outcomes[label] = measured(function)
+    reference = outcomes[runs[0][0]]
+    for label, (seconds, peak, mask) in outcomes.items():
+        same = np.array_equal(np.asarray(mask), np.asarray(reference[2]))
+        print(f"  {label:<55}{seconds:>7.2f} s  ratio to cleanlab {seconds / reference[0]:>5.2f}  "
+              f"peak +{peak:>6.0f} MiB  same mask as cleanlab: {same}")
+
+    print(f"\n== Speed: the whole call with the default estimator, {n_whole:,} x 20, 5 classes ==")
+    X, y_clean = synthetic(n_whole)
+    y_noisy, flipped = make_label_noise(y_clean, rate=0.1, random_state=0)
+    runs = [
+        ("cleanlab CleanLearning(default model).find_label_issues",
+         lambda: CleanLearning(make_default_estimator(X), seed=0).find_label_issues(X, y_noisy)["is_label_issue"]
+         .to_numpy()),
+        ("datafix find_label_issues(method='confident_learning')",
+         lambda: dfx.find_label_issues(X, y_noisy, method="confident_learning", random_state=0)["is_label_issue"]
+         .to_numpy()),
+        ("datafix find_label_issues(method='knn')",
+         lambda: dfx.find_label_issues(X, y_noisy, method="knn")["is_label_issue"].to_numpy()),
+        ("datafix find_label_issues() ('auto', the default)",
+         lambda: dfx.find_label_issues(X, y_noisy, random_state=0)["is_label_issue"].to_numpy()),
+        ("datafix find_label_issues(n_jobs=2) (folds in parallel)",
+         lambda: dfx.find_label_issues(X, y_noisy, random_state=0, n_jobs=2)["is_label_issue"].to_numpy()),
+    ]
+    reference = None
+    for label, function in runs:
+        seconds, peak, mask = measured(function)
+        reference = reference or seconds
+        f1 = scores(flipped, mask)[2]
+        print(f"  {label:<58}{seconds:>7.1f} s  ratio {seconds / reference:>5.2f}  peak +{peak:>6.0f} MiB  F1 {f1:.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
+    parser.add_argument("--part", choices=["detection", "downstream", "speed"], action="append",
+                        help="run only these parts (default: all)")
+    args = parser.parse_args()
+    n_synthetic = 10_000 if args.quick else 100_000
+    parts = args.part or ["detection", "downstream", "speed"]
+    print(f"cores: {os.cpu_count()}; timings are noisy on a shared machine")
+    if "detection" in parts:
+        detection(n_synthetic)
+    if "downstream" in parts:
+        downstream(n_synthetic)
+    if "speed" in parts:
+        speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000)
+
+
+if __name__ == "__main__":
+    main()
