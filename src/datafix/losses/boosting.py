@@ -115,12 +115,26 @@ def _binary_loss(labels, raw, gamma, alpha):
     return -_alpha_per_row(alpha, labels, 2) * expit(-z) ** gamma * log_expit(z)
 
 
+def _sigmoid_parts(z):
+    """``sigmoid(z)``, ``sigmoid(-z)`` and ``log sigmoid(z)`` from one exp and one log1p, stable for any z."""
+    e = np.exp(-np.abs(z))
+    one_plus_e = 1.0 + e
+    big, small = 1.0 / one_plus_e, e / one_plus_e
+    positive = z >= 0
+    q = np.where(positive, big, small)
+    one_minus_q = np.where(positive, small, big)
+    log_q = np.minimum(z, 0.0) - np.log1p(e)
+    return q, one_minus_q, log_q
+
+
 def _binary_derivatives(labels, raw, gamma, alpha):
     """Gradient, exact Hessian and Hessian floor of the binary focal loss w.r.t. the raw score."""
     sign = np.where(labels == 1, 1.0, -1.0)
     z = sign * raw
-    q, one_minus_q, log_q = expit(z), expit(-z), log_expit(z)
-    factor = _alpha_per_row(alpha, labels, 2) * one_minus_q**gamma
+    q, one_minus_q, log_q = _sigmoid_parts(z)
+    factor = one_minus_q**gamma if gamma else np.ones_like(z)
+    if alpha is not None:
+        factor = factor * _alpha_per_row(alpha, labels, 2)
     inner = gamma * q * log_q - one_minus_q
     grad = sign * factor * inner
     hess = factor * q * (-gamma * inner + one_minus_q * (gamma * log_q + gamma + 1.0))
