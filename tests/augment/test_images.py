@@ -78,6 +78,16 @@ def test_auto_balances_every_class_to_the_majority():
     assert np.bincount(y_out).tolist() == [30, 30, 30, 30]
 
 
+def test_balanced_input_comes_back_as_a_copy():
+    X, y = make_images(counts=(10, 10))
+    augmenter = ImageAugmenter(flip, random_state=0)
+    X_out, y_out = augmenter.fit_resample(X, y)
+    np.testing.assert_array_equal(X_out, X)
+    np.testing.assert_array_equal(y_out, y)
+    assert not np.shares_memory(X_out, X)
+    assert augmenter.sampling_strategy_ == {0: 0, 1: 0} and not augmenter.is_synthetic_.any()
+
+
 def test_string_labels_and_series_are_kept():
     X, y = make_images()
     labels = pd.Series(np.array(["cat", "dog", "eel"])[y], index=100 + np.arange(len(y)), name="animal")

@@ -49,6 +49,13 @@ def test_class_frequencies_follow_compute_class_weights(strategy):
     np.testing.assert_allclose(row_probabilities[LABELS == 2].sum(), expected[2])
 
 
+def test_a_class_with_zero_weight_is_never_drawn():
+    sampler = ClassBalancedSampler(LABELS, strategy={0: 1.0, 1: 0.0, 2: 1.0}, num_samples=5000, random_state=0)
+    frequencies = class_frequencies(sampler)
+    assert frequencies[1] == 0
+    np.testing.assert_allclose(frequencies[[0, 2]], [300 / 315, 15 / 315], atol=0.01)
+
+
 def test_rows_within_a_class_are_equally_likely():
     sampler = ClassBalancedSampler(LABELS, num_samples=90_000, random_state=2)
     drawn = np.bincount(np.asarray(list(sampler)), minlength=len(LABELS))
