@@ -160,3 +160,15 @@ def test_tomek_searches_only_rows_that_can_be_linked(monkeypatch):
     X, y = make_classification(n_samples=4000, n_features=10, weights=[0.95], random_state=0)
     resampling.TomekLinks().fit_resample(X, y)
     assert sum(searched) <= 2 * (y == 1).sum()
+
+
+@pytest.mark.parametrize("kind_sel", ["all", "mode"])
+def test_editing_at_scale_takes_every_pruning_stage_and_stays_identical(kind_sel):
+    """12k rows: own-cluster bounds, the approximate second stage and the exact search are all used."""
+    X, y = make_classification(
+        n_samples=12000, n_features=20, n_informative=5, weights=[0.95], flip_y=0.01, random_state=7
+    )
+    anchor_X, anchor_y = imblearn_under.EditedNearestNeighbours(kind_sel=kind_sel).fit_resample(X, y)
+    X_out, y_out = resampling.EditedNearestNeighbours(kind_sel=kind_sel).fit_resample(X, y)
+    np.testing.assert_array_equal(X_out, anchor_X)
+    np.testing.assert_array_equal(y_out, anchor_y)

@@ -44,7 +44,8 @@ class EditingState:
       of any other class. Then its ``k`` nearest rows, for every ``k <= K``,
       share its class, and it is kept by both ``kind_sel`` rules. Found
       cheaply: its nearest rows within its spatial cluster
-      (:func:`datafix.neighbors.cluster_rows`) bound its exact neighbour
+      (:func:`datafix.neighbors.cluster_rows`), then within its nearest
+      clusters of the approximate search, bound its exact neighbour
       distances from above, and the nearest other-class row is searched
       exactly (cheap when the cleaned classes are large, the usual case).
     * *exact*: its ``K`` exact nearest rows.
@@ -118,7 +119,12 @@ class EditingState:
             self.valid[undecided] = True
 
     def _decide_cheaply(self, stale, rows, alive):
-        """Mark as decided the stale rows whose in-cluster neighbours beat every other-class row; return the rest."""
+        """Mark as decided the stale rows whose nearby same-class rows beat every other-class row; return the rest.
+
+        Two stages of bounds, cheapest first: the ``K`` nearest rows within the
+        row's own spatial cluster, then (for the rows still undecided) within
+        its nearest clusters of the approximate search.
+        """
         X, codes, K = self.X, self.codes, self.K
         other = nearest_other_class_distance(X, codes, stale, rows)
         clusters = self._cluster_labels()
@@ -134,15 +140,26 @@ class EditingState:
             local[members] = np.arange(len(members))
             queries = stale[positions]
             distances, found = kneighbors(X[members], X[queries], K, exclude=local[queries])
-            found = members[found]
-            # distances from different searches: allow for rounding before calling a row decided
-            ok = np.all(codes[found] == codes[queries][:, None], axis=1)
-            ok &= distances[:, -1] * (1 + _ROUNDING_MARGIN) + 1e-12 < other[positions]
-            self.lists[queries[ok]] = found[ok]
-            self.exact[queries[ok]] = False
-            self.valid[queries[ok]] = True
-            decided[positions[ok]] = True
+            decided[positions] = self._accept(queries, members[found], distances, other[positions])
+        remaining = np.flatnonzero(~decided)
+        if len(remaining) > 0.002 * len(rows) and len(rows) > 4 * _ROWS_PER_CLUSTER:
+            local = np.full(len(codes), -1, dtype=np.intp)
+            local[rows] = np.arange(len(rows))
+            queries = stale[remaining]
+            distances, found = kneighbors(X[rows], X[queries], K, method="approximate", exclude=local[queries])
+            decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
         return stale[~decided]
+
+    def _accept(self, queries, found, distances, other):
+        """Rows whose ``K`` found rows share their class and are closer than any other-class row."""
+        codes = self.codes
+        # distances from different searches: allow for rounding before calling a row decided
+        ok = np.all(codes[found] == codes[queries][:, None], axis=1)
+        ok &= distances[:, -1] * (1 + _ROUNDING_MARGIN) + 1e-12 < other
+        self.lists[queries[ok]] = found[ok]
+        self.exact[queries[ok]] = False
+        self.valid[queries[ok]] = True
+        return ok
 
 
 def edited_keep(X, codes, n_classes, clean_mask, n_neighbors, kind_sel, *, method="exact"):
