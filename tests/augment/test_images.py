@@ -143,6 +143,17 @@ def test_weights_follow_sources():
     np.testing.assert_array_equal(weights_out, weights[augmenter.source_indices_])
 
 
+def test_verbose_reports_progress_on_stderr(capsys):
+    X, y = make_images()
+    ImageAugmenter(flip, random_state=0, verbose=True).fit_resample(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert 2 <= len(lines) <= 10 and lines[-1].startswith("[ImageAugmenter] 43/43 images augmented")
+    ImageAugmenter(flip, random_state=0).fit_resample(X, y)
+    assert capsys.readouterr().err == ""
+
+
 # --- multiplier -------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
+import time
 import warnings
 from numbers import Real
 
@@ -221,6 +222,8 @@ class ImageAugmenter(BaseFix):
     random_state : int, RandomState instance or None, default=None
         Controls the order in which sources are cycled and seeds the
         augmentation.
+    verbose : bool, default=False
+        Report progress (every tenth of the images to augment) on stderr.
 
     Attributes
     ----------
@@ -286,13 +289,15 @@ class ImageAugmenter(BaseFix):
         ],
         "multiplier": [Interval(Real, 1, None, closed="left"), None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, augmentation, *, sampling_strategy="auto", multiplier=None, random_state=None):
+    def __init__(self, augmentation, *, sampling_strategy="auto", multiplier=None, random_state=None, verbose=False):
         self.augmentation = augmentation
         self.sampling_strategy = sampling_strategy
         self.multiplier = multiplier
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_features(self, X):
         return check_images(X)
@@ -340,10 +345,18 @@ class ImageAugmenter(BaseFix):
             )
         augment = _make_augment(self.augmentation, seed)
         synthetic_images = np.empty((len(sources),) + X.shape[1:], dtype=X.dtype)
+        report_every = max(1, -(-len(sources) // 10)) if self.verbose else 0  # at most ten lines
+        started = time.perf_counter()
         for position, source in enumerate(sources):
             # a C-ordered copy: the transform may work in place and must never touch the caller's X
             image = np.array(X[source], order="C", copy=True)
             synthetic_images[position] = _as_image(augment(image), X.shape[1:], X.dtype, int(source))
+            if report_every and ((position + 1) % report_every == 0 or position + 1 == len(sources)):
+                print(
+                    f"[ImageAugmenter] {position + 1}/{len(sources)} images augmented "
+                    f"({time.perf_counter() - started:.1f}s)",
+                    file=sys.stderr,
+                )
 
         n_rows = X.shape[0]
         return Resampled(
