@@ -168,6 +168,12 @@ def take_rows(X, source_indices, is_synthetic=None, X_synthetic=None):
         order[synthetic_positions] = len(kept_positions) + np.arange(len(synthetic_positions))
         return combined[order]
     result = np.empty((len(source_indices),) + X.shape[1:], dtype=X.dtype)
+    n_kept = len(kept_positions)
+    if n_kept == X.shape[0] and kept_positions[-1] == n_kept - 1 and np.array_equal(source_indices[:n_kept], np.arange(n_kept)):
+        # the common layout "every input row in order, then synthetic rows": no temporary copy of X
+        result[:n_kept] = X
+        result[n_kept:] = np.asarray(X_synthetic).astype(X.dtype, copy=False)
+        return result
     result[kept_positions] = X[source_indices[~is_synthetic]]
     result[synthetic_positions] = np.asarray(X_synthetic).astype(X.dtype, copy=False)
     return result
