@@ -120,3 +120,13 @@ def test_neighbour_graph_is_computed_once_for_both_neighbour_checks(mixed_frame,
     monkeypatch.setattr(neighbors, "compute_neighbor_graph", counting)
     dfx.audit(mixed_frame, "label", checks=["near_duplicates", "outliers"])
     assert calls == [10]
+
+
+def test_audit_and_the_cli_import_no_optional_dependency():
+    import subprocess
+    import sys
+
+    code = ("import sys, datafix; datafix.audit; datafix.AuditReport; datafix.DuplicateRemover; import datafix.cli; "
+            "loaded = [m for m in ('matplotlib', 'torch', 'lightgbm', 'xgboost', 'skorch', 'albumentations') "
+            "if m in sys.modules]; assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
