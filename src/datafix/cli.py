@@ -242,26 +242,26 @@ def _label_issues_from_json(path: str, frame: pd.DataFrame):
         raise DataError(f"{path}: the report is of a dataset with {document['dataset']['rows']} rows, "
                         f"this file has {len(frame)}")
     positions = frame.index.get_indexer(label["rows"])
-    return positions, label.get("suggested", [])
+    if (positions < 0).any():
+        raise DataError(f"{path}: the report names rows that this file does not have; audit this file again")
+    if len(label.get("suggested", [])) != len(positions):
+        raise DataError(f"{path}: the label check lists {len(positions)} rows but {len(label.get('suggested', []))} "
+                        f"suggested labels; the report was cut short (max_rows); audit this file again")
+    return positions, label["suggested"]
 
 
 def _run_clean(args) -> int:
-    from .auditing import audit
-
     frame = read_table(args.path, encoding=args.encoding)
     _target_column(frame, args.target, args.path)
     if args.issues:
         positions, suggested = _label_issues_from_json(args.issues, frame)
+        cleaned = clean_frame(frame, args.target, positions, suggested, args.action)
+        n_issues = len(positions)
     else:
-        report = audit(frame, args.target, checks=["label"], cv=args.cv, n_jobs=args.n_jobs,
-                       random_state=args.random_state, verbose=not args.quiet)
-        flagged = report.issues["is_label_issue"].to_numpy(dtype=bool)
-        positions = np.flatnonzero(flagged)
-        suggested = list(report.issues["label_suggested"].to_numpy()[flagged])
-    cleaned = clean_frame(frame, args.target, positions, suggested, args.action)
+        cleaned, n_issues = _clean_with_label_cleaner(frame, args)
     write_table(cleaned, args.output)
     verb = "dropped" if args.action == "drop" else "relabelled"
-    print(f"{verb} {len(positions)} of {len(frame)} rows; wrote {len(cleaned)} rows to {args.output}")
+    print(f"{verb} {n_issues} of {len(frame)} rows; wrote {len(cleaned)} rows to {args.output}")
     return EXIT_OK
 
 
@@ -277,6 +277,24 @@ def clean_frame(frame, target, positions, suggested, action):
     labels[positions] = list(suggested)
     cleaned[target] = pd.Series(labels, index=cleaned.index).astype(frame[target].dtype)
     return cleaned
+
+
+def _clean_with_label_cleaner(frame, args):
+    """:class:`datafix.LabelCleaner` on the audit's encoding of the features; the cleaned frame and the count."""
+    from .auditing._audit import _check_target
+    from .auditing._context import encode_features
+    from .labels import LabelCleaner
+
+    features = frame.drop(columns=[args.target])
+    labels = _check_target(frame[args.target], features, args.target)
+    if not args.quiet:
+        print(f"datafix clean: finding label issues ({args.cv}-fold out-of-fold model and neighbours) ...",
+              file=sys.stderr)
+    cleaner = LabelCleaner(action=args.action, cv=args.cv, n_jobs=args.n_jobs, random_state=args.random_state)
+    _, new_labels = cleaner.fit_resample(encode_features(features), labels)
+    cleaned = frame.iloc[cleaner.source_indices_].copy()
+    cleaned[args.target] = pd.Series(np.asarray(new_labels), index=cleaned.index).astype(frame[args.target].dtype)
+    return cleaned, cleaner.n_issues_
 
 
 def _run_balance(args) -> int:
