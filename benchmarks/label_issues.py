@@ -22,6 +22,7 @@ Three parts:
 
     python benchmarks/label_issues.py            # full sizes
     python benchmarks/label_issues.py --quick    # 10k synthetic rows, 100k x 10 probabilities
+    python benchmarks/label_issues.py --quick --part estimators   # how the default estimator was chosen
 
 Timings on a shared machine are noisy: run once, read ratios, not absolute times.
 """
@@ -162,6 +163,30 @@ def downstream(n_synthetic):
           f"{gains[:, 1].mean():+.4f} over CleanLearning")
 
 
+def estimators(n_synthetic):
+    """How the default estimator was chosen: detection F1 ("auto") against the time of the five folds."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    print("\n== Default estimator: logistic regression (datafix's default) against gradient boosting ==")
+    print(f"{'data':<16}{'noise':<10}{'model':<22}{'F1 cleanlab':>12}{'F1 auto':>9}{'out-of-fold s':>15}")
+    totals = {}
+    for name, X, y in datasets(n_synthetic):
+        for kind, rate in NOISE:
+            y_noisy, flipped = make_label_noise(y, rate=rate, kind=kind, random_state=0)
+            for label, model in (("logistic (default)", None),
+                                 ("HistGradientBoosting", HistGradientBoostingClassifier(random_state=0))):
+                started = time.perf_counter()
+                proba = dfx.out_of_fold_proba(model, X, y_noisy, random_state=0)
+                seconds = time.perf_counter() - started
+                f1_cleanlab = scores(flipped, cleanlab.filter.find_label_issues(y_noisy, proba))[2]
+                f1_auto = scores(flipped, dfx.find_label_issues(X, y_noisy, pred_proba=proba)["is_label_issue"])[2]
+                totals.setdefault(label, []).append((f1_auto, seconds))
+                print(f"{name:<16}{kind:<10}{label:<22}{f1_cleanlab:>12.3f}{f1_auto:>9.3f}{seconds:>15.1f}")
+    for label, values in totals.items():
+        values = np.array(values)
+        print(f"{label:<22} mean F1 auto {values[:, 0].mean():.3f}, total out-of-fold time {values[:, 1].sum():.0f} s")
+
+
 def noisy_probabilities(n_rows, n_classes, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, n_classes, n_rows)
@@ -223,8 +248,9 @@ def speed(n_proba_rows, n_whole):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    parser.add_argument("--part", choices=["detection", "downstream", "speed"], action="append",
-                        help="run only these parts (default: all)")
+    parser.add_argument("--part", choices=["detection", "downstream", "speed", "estimators"], action="append",
+                        help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
+                             "the default model with gradient boosting and is slow)")
     args = parser.parse_args()
     n_synthetic = 10_000 if args.quick else 100_000
     parts = args.part or ["detection", "downstream", "speed"]
@@ -233,6 +259,8 @@ def main():
         detection(n_synthetic)
     if "downstream" in parts:
         downstream(n_synthetic)
+    if "estimators" in parts:
+        estimators(n_synthetic)
     if "speed" in parts:
         speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000)
 

@@ -234,6 +234,7 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
         row, or every label looks right.
     method : {"auto", "confident_learning", "knn"}, default="auto"
         Which evidence decides; see :mod:`datafix.labels.issues`.
+        ``"knn"`` fits no model (``estimator`` and ``cv`` are not used).
     cv : int or splitter, default=5
         Folds for the out-of-fold probabilities.
     n_jobs : int, default=None
@@ -301,13 +302,13 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
     if pred_proba is not None:
         model_proba = check_pred_proba(pred_proba, classes, len(labels))
 
-    neighbor_proba = None
-    if method == "knn" or (method == "auto" and X is not None):
-        neighbor_proba = _neighbor_evidence(X, codes, n_classes, n_jobs)
-    if model_proba is None and method != "knn":
+    if model_proba is None and method != "knn":  # validates estimator and cv before any other work
         model_proba = out_of_fold_proba(
             estimator, X, labels, cv=cv, n_jobs=n_jobs, random_state=random_state
         ).astype(np.float32)
+    neighbor_proba = None
+    if method == "knn" or (method == "auto" and X is not None):
+        neighbor_proba = _neighbor_evidence(X, codes, n_classes, n_jobs)
 
     if method == "knn":
         proba = neighbor_proba
