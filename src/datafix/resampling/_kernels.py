@@ -14,7 +14,7 @@ from ._base import mode_code
 
 # Pruning pays when the exact "nearest row of another class" searches cost much
 # less than a full search for every query row (see EditingState).
-_PRUNE_IF_OTHER_SEARCH_BELOW = 0.5
+_PRUNE_IF_OTHER_SEARCH_BELOW = 0.7
 _PRUNE_MIN_ROWS = 2000
 _ROWS_PER_CLUSTER = 2500
 _ROUNDING_MARGIN = 1e-9
