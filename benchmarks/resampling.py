@@ -141,11 +141,33 @@ def recall(n_samples):
           f"exact {t_exact:.1f}s, approximate {t_approx:.1f}s")
 
 
-def enn_1m(n_samples):
+def enn_1m(n_samples, method):
     X, y = binary_data(n_samples)
-    (X_res, y_res), seconds, peak = measure(lambda: resampling.EditedNearestNeighbours().fit_resample(X, y))
-    print(f"\n== datafix EditedNearestNeighbours on {n_samples} x 20: {seconds:.1f}s, peak {peak:.0f} MiB, "
-          f"kept {len(y_res)} of {len(y)} rows")
+    (X_res, y_res), seconds, peak = measure(
+        lambda: resampling.EditedNearestNeighbours(method=method).fit_resample(X, y)
+    )
+    print(f"\n== datafix EditedNearestNeighbours(method={method!r}) on {n_samples} x 20: {seconds:.1f}s, "
+          f"peak {peak:.0f} MiB, kept {len(y_res)} of {len(y)} rows", flush=True)
+
+
+def enn_agreement(n_samples):
+    """How often approximate ENN takes the same decision as exact ENN (= imbalanced-learn's)."""
+    X, y = binary_data(n_samples)
+    def kept_rows(method):
+        cleaner = resampling.EditedNearestNeighbours(method=method)
+        cleaner.fit_resample(X, y)
+        kept = np.zeros(len(y), bool)
+        kept[cleaner.sample_indices_] = True
+        return kept
+
+    (kept_exact, t_exact, _), (kept_approx, t_approx, _) = measure(lambda: kept_rows("exact")), measure(
+        lambda: kept_rows("approximate")
+    )
+    removed_both = np.sum(~kept_exact & ~kept_approx)
+    print(f"== ENN approximate vs exact, {n_samples} x 20: same decision for {np.mean(kept_exact == kept_approx):.4f} "
+          f"of rows; exact removes {np.sum(~kept_exact)}, approximate {np.sum(~kept_approx)}, both {removed_both}; "
+          f"exact {t_exact:.1f}s, approximate {t_approx:.1f}s",
+          flush=True)
 
 
 def main():
@@ -157,18 +179,22 @@ def main():
     parser.add_argument("--skip-multiclass", action="store_true")
     parser.add_argument("--skip-combinations", action="store_true")
     parser.add_argument("--enn-1m", action="store_true", help="datafix ENN alone on 1M x 20")
-    parser.add_argument("--recall", action="store_true", help="recall of the approximate search")
+    parser.add_argument("--method", default="exact", choices=["exact", "approximate"], help="for --enn-1m")
+    parser.add_argument("--recall", action="store_true", help="recall of the approximate search and ENN agreement")
+    parser.add_argument("--skip-cleaners", action="store_true", help="binary data: only the combinations")
     args = parser.parse_args()
     if args.enn_1m:
-        enn_1m(args.n or 1_000_000)
+        enn_1m(args.n or 1_000_000, args.method)
         return
     if args.recall:
         recall(args.n or (10_000 if args.quick else 100_000))
+        enn_agreement(args.n or (10_000 if args.quick else 100_000))
         return
     n_binary = args.n or (10_000 if args.quick else 100_000)
     n_multi = args.n_multiclass or (5_000 if args.quick else 50_000)
     X, y = binary_data(n_binary)
-    compare_cleaners(X, y, "binary, 5% minority", args.only)
+    if not args.skip_cleaners:
+        compare_cleaners(X, y, "binary, 5% minority", args.only)
     if not args.skip_combinations:
         compare_combinations(X, y, args.only)
     if not args.skip_multiclass:
