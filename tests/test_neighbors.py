@@ -91,7 +91,7 @@ def test_subgraph_reuses_the_graph():
 
 
 def test_approximate_is_an_upper_bound_with_good_recall():
-    X = _data(n=20000, seed=3)
+    X = _data(n=12000, seed=3)
     exact = compute_neighbor_graph(X, 5)
     approximate = compute_neighbor_graph(X, 5, method="approximate")
     assert np.all(approximate.distances >= exact.distances - 1e-9)  # real rows: never closer than exact
