@@ -167,7 +167,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _common(parser) -> None:
     parser.add_argument("--n-jobs", type=int, default=None)
-    parser.add_argument("--random-state", type=int, default=None)
+    parser.add_argument("--random-state", type=int, default=0,
+                        help="seed of the folds and samplers (default 0: the same file gives the same result)")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV input (default utf-8)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
