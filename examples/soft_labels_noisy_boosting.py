@@ -43,10 +43,7 @@ def expected_calibration_error(y_true, probabilities, n_bins=10):
 
 X, y = load_wine(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
-rng = np.random.RandomState(0)
-flipped = rng.choice(len(y_train), size=len(y_train) // 5, replace=False)
-y_noisy = y_train.copy()
-y_noisy[flipped] = (y_train[flipped] + rng.randint(1, 3, size=len(flipped))) % 3
+y_noisy, flipped = dfx.make_label_noise(y_train, rate=0.2, random_state=0)
 
 
 def booster():
@@ -65,7 +62,7 @@ candidates = {
     "Mixup (alpha=0.4)": dfx.make_pipeline(dfx.Mixup(alpha=0.4, random_state=0), booster()),
 }
 
-print(f"wine, {len(flipped)} of {len(y_train)} training labels flipped; {len(y_test)} clean test rows")
+print(f"wine, {flipped.sum()} of {len(y_train)} training labels flipped; {len(y_test)} clean test rows")
 print(f"{'model':<32}{'log loss':>9}{'ECE':>8}{'accuracy':>10}")
 for name, model in candidates.items():
     model.fit(X_train, y_noisy)
