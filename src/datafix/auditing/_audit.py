@@ -219,7 +219,7 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     progress = Progress(len(selected), enabled=verbose)
     context = AuditContext(
         features, label_values, test_features=test_features, estimator=estimator, pred_proba=pred_proba,
-        cv=cv, n_jobs=n_jobs, random_state=random_state, progress=progress.note,
+        cv=cv, n_jobs=n_jobs, random_state=random_state, progress=progress.note, verbose=verbose,
     )
     context.max_neighbors = max((getattr(c, "n_neighbors", 0) for c in selected), default=0)
     started = time.perf_counter()

@@ -180,10 +180,12 @@ class AuditContext:
         Passed to :func:`datafix.find_label_issues` by the label check.
     progress : callable(str) or None
         Called with a short description before each expensive step.
+    verbose : bool
+        Let the neighbour search and the out-of-fold fits report their own progress on stderr.
     """
 
     def __init__(self, features, labels=None, *, test_features=None, estimator=None, pred_proba=None,
-                 cv=5, n_jobs=None, random_state=None, progress=None):
+                 cv=5, n_jobs=None, random_state=None, progress=None, verbose=False):
         self.features = features
         self.labels = labels
         self.test_features = test_features
@@ -193,6 +195,7 @@ class AuditContext:
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.progress = progress or (lambda message: None)
+        self.verbose = verbose
         self.max_neighbors = 0
         self._graph = None
 
@@ -233,7 +236,7 @@ class AuditContext:
         if self._graph is None or self._graph.n_neighbors < min(n_neighbors, self.n_rows - 1):
             self.progress(f"neighbour graph (k={k})")
             self._graph = compute_neighbor_graph(
-                self.encoded, k, method=neighbor_method(self.n_rows), n_jobs=self.n_jobs
+                self.encoded, k, method=neighbor_method(self.n_rows), n_jobs=self.n_jobs, verbose=self.verbose
             )
         return self._graph.subgraph(min(n_neighbors, self._graph.n_neighbors))
 
@@ -247,7 +250,7 @@ class AuditContext:
             return check_pred_proba(self.pred_proba, self.classes, self.n_rows)
         self.progress("out-of-fold probabilities")
         proba = out_of_fold_proba(self.estimator, self.encoded, self.labels, cv=self.cv, n_jobs=self.n_jobs,
-                                  random_state=self.random_state)
+                                  random_state=self.random_state, verbose=self.verbose)
         return proba.astype(np.float32)
 
     @cached_property
