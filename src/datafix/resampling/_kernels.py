@@ -15,6 +15,8 @@ from ._base import mode_code
 # Pruning pays when the exact "nearest row of another class" searches cost much
 # less than a full search for every query row (see EditingState).
 _PRUNE_IF_OTHER_SEARCH_BELOW = 0.7
+_PRUNE_IF_COST_BELOW = 0.8  # estimated cost of pruning, as a fraction of a full search
+_PRUNING_SAMPLE = 500
 _PRUNE_MIN_ROWS = 2000
 _ROWS_PER_CLUSTER = 2500
 _ROUNDING_MARGIN = 1e-9
@@ -108,8 +110,8 @@ class EditingState:
         if self.method == "exact" and len(rows) > _PRUNE_MIN_ROWS:
             counts_alive = np.bincount(codes[rows], minlength=self.n_classes)
             counts_stale = np.bincount(codes[stale], minlength=self.n_classes)
-            other_work = float(np.sum(counts_stale * (len(rows) - counts_alive)))
-            if other_work < _PRUNE_IF_OTHER_SEARCH_BELOW * len(stale) * len(rows):
+            other_fraction = float(np.sum(counts_stale * (len(rows) - counts_alive))) / (len(stale) * len(rows))
+            if other_fraction < _PRUNE_IF_OTHER_SEARCH_BELOW and self._pruning_pays(stale, rows, other_fraction):
                 undecided = self._decide_cheaply(stale, rows, alive)
         if len(undecided):
             self.n_exact += len(undecided)
@@ -118,17 +120,27 @@ class EditingState:
             self.exact[undecided] = True
             self.valid[undecided] = True
 
-    def _decide_cheaply(self, stale, rows, alive):
-        """Mark as decided the stale rows whose nearby same-class rows beat every other-class row; return the rest.
+    def _pruning_pays(self, stale, rows, other_fraction) -> bool:
+        """Estimate on a sample of rows whether the cheap decisions save work.
 
-        Two stages of bounds, cheapest first: the ``K`` nearest rows within the
-        row's own spatial cluster, then (for the rows still undecided) within
-        its nearest clusters of the approximate search.
+        Pruning costs the other-class searches (``other_fraction`` of a full
+        search) plus a full search for every undecided row; it pays when the
+        own-cluster bound decides enough rows (many, in a binary imbalanced
+        problem; few when several classes mix).
         """
+        sample = stale
+        if len(stale) > _PRUNING_SAMPLE:
+            sample = np.sort(np.random.default_rng(0).choice(stale, size=_PRUNING_SAMPLE, replace=False))
+        other = nearest_other_class_distance(self.X, self.codes, sample, rows)
+        decided = np.zeros(len(sample), dtype=bool)
+        for positions, queries, found, distances in self._own_cluster_neighbours(sample, rows):
+            decided[positions] = self._decided(queries, found, distances, other[positions])
+        return other_fraction + (1.0 - decided.mean()) < _PRUNE_IF_COST_BELOW
+
+    def _own_cluster_neighbours(self, stale, rows):
+        """For each cluster: (positions in stale, query rows, their K nearest rows in the cluster, distances)."""
         X, codes, K = self.X, self.codes, self.K
-        other = nearest_other_class_distance(X, codes, stale, rows)
         clusters = self._cluster_labels()
-        decided = np.zeros(len(stale), dtype=bool)
         stale_clusters = clusters[stale]
         alive_clusters = clusters[rows]
         for cluster in np.unique(stale_clusters):
@@ -140,7 +152,20 @@ class EditingState:
             local[members] = np.arange(len(members))
             queries = stale[positions]
             distances, found = kneighbors(X[members], X[queries], K, exclude=local[queries])
-            decided[positions] = self._accept(queries, members[found], distances, other[positions])
+            yield positions, queries, members[found], distances
+
+    def _decide_cheaply(self, stale, rows, alive):
+        """Mark as decided the stale rows whose nearby same-class rows beat every other-class row; return the rest.
+
+        Two stages of bounds, cheapest first: the ``K`` nearest rows within the
+        row's own spatial cluster, then (for the rows still undecided) within
+        its nearest clusters of the approximate search.
+        """
+        X, codes, K = self.X, self.codes, self.K
+        other = nearest_other_class_distance(X, codes, stale, rows)
+        decided = np.zeros(len(stale), dtype=bool)
+        for positions, queries, found, distances in self._own_cluster_neighbours(stale, rows):
+            decided[positions] = self._accept(queries, found, distances, other[positions])
         remaining = np.flatnonzero(~decided)
         if len(remaining) > 0.002 * len(rows) and len(rows) > 4 * _ROWS_PER_CLUSTER:
             local = np.full(len(codes), -1, dtype=np.intp)
@@ -150,12 +175,16 @@ class EditingState:
             decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
         return stale[~decided]
 
-    def _accept(self, queries, found, distances, other):
+    def _decided(self, queries, found, distances, other):
         """Rows whose ``K`` found rows share their class and are closer than any other-class row."""
         codes = self.codes
         # distances from different searches: allow for rounding before calling a row decided
         ok = np.all(codes[found] == codes[queries][:, None], axis=1)
-        ok &= distances[:, -1] * (1 + _ROUNDING_MARGIN) + 1e-12 < other
+        return ok & (distances[:, -1] * (1 + _ROUNDING_MARGIN) + 1e-12 < other)
+
+    def _accept(self, queries, found, distances, other):
+        """Record the decided rows (see ``_decided``); return which they are."""
+        ok = self._decided(queries, found, distances, other)
         self.lists[queries[ok]] = found[ok]
         self.exact[queries[ok]] = False
         self.valid[queries[ok]] = True
