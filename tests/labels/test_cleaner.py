@@ -116,8 +116,8 @@ def test_no_leakage_inside_pipeline_under_cross_validate(noisy):
 
 def test_grid_search_over_actions(noisy):
     X, _, y, _ = noisy
-    pipeline = dfx.make_pipeline(LabelCleaner(random_state=0), LogisticRegression(max_iter=500))
-    search = GridSearchCV(pipeline, {"labelcleaner__action": ["drop", "relabel", "downweight"]}, cv=3)
+    pipeline = dfx.make_pipeline(LabelCleaner(cv=3, random_state=0), LogisticRegression(max_iter=500))
+    search = GridSearchCV(pipeline, {"labelcleaner__action": ["drop", "relabel", "downweight"]}, cv=2)
     search.fit(X, y)
     assert search.best_params_["labelcleaner__action"] in {"drop", "relabel", "downweight"}
     assert search.predict(X).shape == (len(y),)

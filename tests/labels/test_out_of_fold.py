@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,7 +36,8 @@ def test_matches_cross_val_predict(data):
 def test_parallel_equals_sequential_and_is_reproducible(data):
     X, y = data
     one = out_of_fold_proba(LogisticRegression(max_iter=500), X, y, random_state=0, n_jobs=1)
-    two = out_of_fold_proba(LogisticRegression(max_iter=500), X, y, random_state=0, n_jobs=2)
+    with joblib.parallel_config(backend="threading"):  # the parallel path, without process start-up
+        two = out_of_fold_proba(LogisticRegression(max_iter=500), X, y, random_state=0, n_jobs=2)
     again = out_of_fold_proba(LogisticRegression(max_iter=500), X, y, random_state=0)
     np.testing.assert_allclose(one, two)
     np.testing.assert_array_equal(one, again)
