@@ -251,3 +251,21 @@ def test_scaled_features_give_the_same_neighbour_evidence():
     raw = find_label_issues(X * [1.0, 1000.0], y_noisy, method="knn")
     scaled = find_label_issues(StandardScaler().fit_transform(X), y_noisy, method="knn")
     np.testing.assert_array_equal(raw["is_label_issue"], scaled["is_label_issue"])
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([5, -2, 5, 9, -2]),
+        np.arange(10, dtype=np.uint8)[::-1],
+        np.array([10**12, 3, 3]),  # too wide a range for counting: falls back to np.unique
+        np.array(["b", "a", "b"]),
+        np.random.RandomState(0).randint(0, 7, 5000),
+    ],
+)
+def test_encode_labels_equals_np_unique(labels):
+    classes, codes = issues_module.encode_labels(labels)
+    expected_classes, expected_codes = np.unique(labels, return_inverse=True)
+    np.testing.assert_array_equal(classes, expected_classes)
+    assert classes.dtype == expected_classes.dtype
+    np.testing.assert_array_equal(codes, expected_codes)

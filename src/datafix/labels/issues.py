@@ -116,6 +116,27 @@ def check_pred_proba(pred_proba, classes, n_rows: int) -> np.ndarray:
     return values32
 
 
+def encode_labels(labels: np.ndarray):
+    """``np.unique(labels, return_inverse=True)``, by counting when the labels are small integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.labels.issues import encode_labels
+    >>> classes, codes = encode_labels(np.array([7, 3, 7, 5]))
+    >>> classes.tolist(), codes.tolist()
+    ([3, 5, 7], [2, 0, 2, 1])
+    """
+    if labels.dtype.kind in "iu" and len(labels):
+        low, high = int(labels.min()), int(labels.max())
+        if high - low <= max(1024, len(labels)):
+            present = np.bincount(labels - low, minlength=high - low + 1) > 0
+            lookup = np.cumsum(present) - 1
+            classes = (np.flatnonzero(present) + low).astype(labels.dtype)
+            return classes, lookup[labels - low].astype(np.intp)
+    return np.unique(labels, return_inverse=True)
+
+
 def _check_two_rows_per_class(classes, counts) -> None:
     single = np.flatnonzero(counts < 2)
     if len(single):
@@ -291,7 +312,7 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
         X = check_features(X)
         n_rows = num_rows(X)
     labels = check_labels(y, n_rows=n_rows)
-    classes, codes = np.unique(labels, return_inverse=True)
+    classes, codes = encode_labels(labels)
     n_classes = len(classes)
     counts = np.bincount(codes, minlength=n_classes)
 
