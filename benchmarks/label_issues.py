@@ -198,7 +198,14 @@ def noisy_probabilities(n_rows, n_classes, seed=0):
     return y_noisy, proba, flipped
 
 
-def speed(n_proba_rows, n_whole):
+def speed(n_proba_rows, n_whole, parts=("speed-proba", "speed-whole")):
+    if "speed-proba" in parts:
+        speed_proba(n_proba_rows)
+    if "speed-whole" in parts:
+        speed_whole(n_whole)
+
+
+def speed_proba(n_proba_rows):
     print(f"\n== Speed: given probabilities, {n_proba_rows:,} x 10 (each call in a forked process) ==")
     y, proba, _ = noisy_probabilities(n_proba_rows, 10)
     runs = [
@@ -228,6 +235,8 @@ def speed(n_proba_rows, n_whole):
               f"ratio to cleanlab {times.min() / reference_best:>5.2f}  peak +{peak:>5.0f} MiB  "
               f"same mask as cleanlab: {same}")
 
+
+def speed_whole(n_whole):
     print(f"\n== Speed: the whole call with the default estimator, {n_whole:,} x 20, 5 classes ==")
     X, y_clean = synthetic(n_whole)
     y_noisy, flipped = make_label_noise(y_clean, rate=0.1, random_state=0)
@@ -256,7 +265,7 @@ def speed(n_proba_rows, n_whole):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    parser.add_argument("--part", choices=["detection", "downstream", "speed", "estimators"], action="append",
+    parser.add_argument("--part", choices=["detection", "downstream", "speed", "speed-proba", "speed-whole", "estimators"], action="append",
                         help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
                              "the default model with gradient boosting and is slow)")
     args = parser.parse_args()
@@ -269,8 +278,8 @@ def main():
         downstream(n_synthetic)
     if "estimators" in parts:
         estimators(n_synthetic)
-    if "speed" in parts:
-        speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000)
+    speed_parts = ("speed-proba", "speed-whole") if "speed" in parts else parts
+    speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000, speed_parts)
 
 
 if __name__ == "__main__":
