@@ -69,9 +69,13 @@ def _imblearn_provenance(sampler, X_in, y_in, X_out, y_out):
     """Map an imbalanced-learn sampler's output rows to its input rows."""
     n_in, n_out = num_rows(X_in), num_rows(X_out)
     indices = getattr(sampler, "sample_indices_", None)
-    if indices is not None and len(indices) == n_out:
-        return np.asarray(indices, dtype=np.intp), np.zeros(n_out, dtype=bool)
     hashes_in = _row_hashes(X_in, y_in)
+    if indices is not None and len(indices) == n_out:
+        indices = np.asarray(indices, dtype=np.intp)
+        # trust sample_indices_ only if it describes the rows returned: imbalanced-learn's
+        # RepeatedEditedNearestNeighbours gets it wrong when its first pass removes nothing
+        if np.array_equal(hashes_in[indices], _row_hashes(X_out, y_out)):
+            return indices, np.zeros(n_out, dtype=bool)
     if n_out >= n_in:
         head = X_out.iloc[:n_in] if isinstance(X_out, pd.DataFrame) else X_out[:n_in]
         if np.array_equal(_row_hashes(head, np.asarray(y_out)[:n_in]), hashes_in):

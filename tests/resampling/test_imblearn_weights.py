@@ -150,3 +150,21 @@ def test_smote_then_datafix_enn_weights():
     expected, _ = _expected_weights(X, y, weights, final.X_, final.y_)
     np.testing.assert_allclose(final.sample_weight_, expected, rtol=1e-12)
     assert pipe.is_synthetic_.any() and (~pipe.is_synthetic_).any()
+
+
+def test_weights_through_imblearn_renn_when_its_sample_indices_are_wrong():
+    """imbalanced-learn's RENN returns rows grouped by class but, when its first pass removes
+    nothing, a ``sample_indices_`` that applies the grouping twice; the pipeline must not trust it."""
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (60, 2)), rng.normal(20, 1, (30, 2))]
+    y = np.r_[np.zeros(60, int), np.ones(30, int)]
+    order = rng.permutation(len(y))
+    X, y = X[order], y[order]
+    weights = np.arange(1.0, len(y) + 1)
+    pipe = dfx.make_pipeline(under_sampling.RepeatedEditedNearestNeighbours(), RecordingClassifier())
+    pipe.fit(X, y, sample_weight=weights)
+    final = pipe[-1]
+    expected, is_copy = _expected_weights(X, y, weights, final.X_, final.y_)
+    assert is_copy.all()
+    np.testing.assert_array_equal(final.sample_weight_, expected)
+    np.testing.assert_array_equal(X[pipe.source_indices_], final.X_)
