@@ -60,7 +60,8 @@ ratios). ``make_classification`` data, 20 features.
 * Approximate mode (clusters of about 4000 rows, 2 probed): recall@10 = 0.92
   on 30k rows (exact 6.1 s, approximate 4.6 s); at 100k the approximate
   ``EditedNearestNeighbours`` takes the same decision as the exact one for
-  98.2% of rows (it removes 6136 rows, exact 6049, 5203 in common).
+  98.2% of rows (it removes 6136 rows, exact 6049, 5203 in common); on 1M
+  rows the approximate editing takes 112 s, the exact one 493 s.
 
 The big savings are not in the search but in not searching: see
 :mod:`datafix.resampling` (ENN 4.9x, RepeatedENN 18.9x faster than
