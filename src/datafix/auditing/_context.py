@@ -107,27 +107,32 @@ def encode_features(frame: pd.DataFrame, kinds: dict | None = None) -> np.ndarra
     (3, 4)
     """
     kinds = column_kinds(frame) if kinds is None else kinds
-    blocks = []
+    categorical = []
+    for column in kinds["categorical"]:
+        codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=False)
+        categorical.append((codes, len(uniques)))
+    width = len(kinds["numeric"]) + len(kinds["datetime"]) + sum(
+        n if n <= MAX_ONE_HOT else 1 for _, n in categorical
+    )
+    encoded = np.zeros((len(frame), width), dtype=np.float32)  # filled in place: no second copy
+    position = 0
     for column in kinds["numeric"]:
-        series = frame[column]
-        blocks.append(_standardise(series.to_numpy(dtype=np.float64, na_value=np.nan))[:, None])
+        encoded[:, position] = _standardise(frame[column].to_numpy(dtype=np.float64, na_value=np.nan))
+        position += 1
     for column in kinds["datetime"]:
         series = frame[column]
         values = series.astype("int64").to_numpy(dtype=np.float64)
         values[series.isna().to_numpy()] = np.nan
-        blocks.append(_standardise(values)[:, None])
-    for column in kinds["categorical"]:
-        codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=False)
-        if len(uniques) <= MAX_ONE_HOT:
-            one_hot = np.zeros((len(codes), len(uniques)), dtype=np.float32)
-            one_hot[np.arange(len(codes)), codes] = np.float32(1 / np.sqrt(2))
-            blocks.append(one_hot)
+        encoded[:, position] = _standardise(values)
+        position += 1
+    for codes, n_categories in categorical:
+        if n_categories <= MAX_ONE_HOT:
+            encoded[np.arange(len(codes)), position + codes] = np.float32(1 / np.sqrt(2))
+            position += n_categories
         else:
-            frequency = np.bincount(codes)[codes] / len(codes)
-            blocks.append(_standardise(frequency)[:, None])
-    if not blocks:
-        return np.zeros((len(frame), 0), dtype=np.float32)
-    return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+            encoded[:, position] = _standardise(np.bincount(codes)[codes] / len(codes))
+            position += 1
+    return encoded
 
 
 def _normalised_column(series: pd.Series) -> pd.Series:
