@@ -214,3 +214,15 @@ EXPECTED_FAILED_CHECKS = {
 )
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_weights_through_samplers_on_sparse_input(data):
+    import scipy.sparse as sparse
+
+    X, y, weights = data
+    X_sparse = sparse.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
+    for sampler in (RandomUnderSampler(random_state=0), SMOTE(random_state=0)):
+        pipe = dfx.make_pipeline(sampler, RecordingClassifier()).fit(X_sparse, y, sample_weight=weights)
+        known = pipe.source_indices_ >= 0
+        np.testing.assert_allclose(pipe[-1].fit_weight_[known], weights[pipe.source_indices_[known]])
+        assert sparse.issparse(pipe[-1].fit_X_)

@@ -65,23 +65,37 @@ def _row_hashes(X, y) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
+def _take(X, rows):
+    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+
+
+def _same_rows(A, B, y_a, y_b) -> bool:
+    """Whether two tables hold the same rows with the same labels (NaN equals NaN)."""
+    if not np.array_equal(np.asarray(y_a), np.asarray(y_b)):
+        return False
+    if sp.issparse(A) or sp.issparse(B):
+        return sp.issparse(A) and sp.issparse(B) and A.shape == B.shape and (A != B).nnz == 0
+    if isinstance(A, pd.DataFrame) or isinstance(B, pd.DataFrame):
+        return np.array_equal(_row_hashes(A, y_a), _row_hashes(B, y_b))
+    A, B = np.asarray(A), np.asarray(B)
+    return A.shape == B.shape and np.array_equal(A, B, equal_nan=A.dtype.kind in "fc")
+
+
 def _imblearn_provenance(sampler, X_in, y_in, X_out, y_out):
     """Map an imbalanced-learn sampler's output rows to its input rows."""
     n_in, n_out = num_rows(X_in), num_rows(X_out)
+    y_in, y_out = np.asarray(y_in), np.asarray(y_out)
     indices = getattr(sampler, "sample_indices_", None)
-    hashes_in = _row_hashes(X_in, y_in)
     if indices is not None and len(indices) == n_out:
         indices = np.asarray(indices, dtype=np.intp)
         # trust sample_indices_ only if it describes the rows returned: imbalanced-learn's
         # RepeatedEditedNearestNeighbours gets it wrong when its first pass removes nothing
-        if np.array_equal(hashes_in[indices], _row_hashes(X_out, y_out)):
+        if _same_rows(_take(X_in, indices), X_out, y_in[indices], y_out):
             return indices, np.zeros(n_out, dtype=bool)
-    if n_out >= n_in:
-        head = X_out.iloc[:n_in] if isinstance(X_out, pd.DataFrame) else X_out[:n_in]
-        if np.array_equal(_row_hashes(head, np.asarray(y_out)[:n_in]), hashes_in):
-            source = np.concatenate([np.arange(n_in), np.full(n_out - n_in, UNKNOWN_SOURCE)]).astype(np.intp)
-            return source, source == UNKNOWN_SOURCE
-    first_position = pd.Series(np.arange(n_in)).groupby(hashes_in).first()
+    if n_out >= n_in and _same_rows(X_in, _take(X_out, slice(0, n_in)), y_in, y_out[:n_in]):
+        source = np.concatenate([np.arange(n_in), np.full(n_out - n_in, UNKNOWN_SOURCE)]).astype(np.intp)
+        return source, source == UNKNOWN_SOURCE
+    first_position = pd.Series(np.arange(n_in)).groupby(_row_hashes(X_in, y_in)).first()
     source = pd.Series(_row_hashes(X_out, y_out)).map(first_position).fillna(UNKNOWN_SOURCE).to_numpy(np.intp)
     return source, source == UNKNOWN_SOURCE
 
