@@ -7,7 +7,7 @@ dependency (torch, albumentations, lightgbm, xgboost, matplotlib, skorch).
 
 from __future__ import annotations
 
-import importlib
+from ._optional import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -44,14 +44,4 @@ _PUBLIC_NAMES = {
 __all__ = sorted(_PUBLIC_NAMES)
 
 
-def __getattr__(name: str):
-    module_name = _PUBLIC_NAMES.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'datafix' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC_NAMES)

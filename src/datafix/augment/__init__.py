@@ -7,15 +7,11 @@ names are also available flat, as ``datafix.ImageAugmenter`` and
 
 from __future__ import annotations
 
-import importlib
+from .._optional import lazy_exports
 
 _NAMES = {"ImageAugmenter": ".images", "ClassBalancedSampler": ".sampler"}
 
 __all__ = sorted(_NAMES)
 
 
-def __getattr__(name: str):
-    module_name = _NAMES.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'datafix.augment' has no attribute {name!r}")
-    return getattr(importlib.import_module(module_name, __name__), name)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

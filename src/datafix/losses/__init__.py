@@ -7,7 +7,7 @@ objectives load nothing until they are called with data.
 
 from __future__ import annotations
 
-import importlib
+from .._optional import lazy_exports
 
 # public name -> submodule that defines it
 _PUBLIC_NAMES = {
@@ -22,18 +22,4 @@ _PUBLIC_NAMES = {
 __all__ = sorted(_PUBLIC_NAMES)
 
 
-def __getattr__(name: str):
-    module_name = _PUBLIC_NAMES.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'datafix.losses' has no attribute {name!r}")
-    if module_name == ".focal":
-        from .._optional import import_optional
-
-        import_optional("torch", "torch")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC_NAMES, requires={".focal": ("torch", "torch")})
