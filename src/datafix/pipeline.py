@@ -78,7 +78,14 @@ def _same_rows(A, B, y_a, y_b) -> bool:
     if isinstance(A, pd.DataFrame) or isinstance(B, pd.DataFrame):
         return np.array_equal(_row_hashes(A, y_a), _row_hashes(B, y_b))
     A, B = np.asarray(A), np.asarray(B)
-    return A.shape == B.shape and np.array_equal(A, B, equal_nan=A.dtype.kind in "fc")
+    if A.shape != B.shape:
+        return False
+    chunk = max(1, 2**22 // max(1, A[0].size))  # compare in blocks: a few MiB of temporaries at most
+    for start in range(0, len(A), chunk):
+        a, b = A[start : start + chunk], B[start : start + chunk]
+        if not np.array_equal(a, b) and not (a.dtype.kind in "fc" and np.array_equal(a, b, equal_nan=True)):
+            return False
+    return True
 
 
 def _imblearn_provenance(sampler, X_in, y_in, X_out, y_out):
