@@ -406,7 +406,9 @@ def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_l
     order = np.argsort(pair_list, kind="stable")
     pair_query, pair_list = pair_query[order], pair_list[order]
     pair_starts = np.searchsorted(pair_list, np.arange(n_lists + 1))
-    found_rows, found_cols, found_dist = [], [], []
+    # running best k per query, merged cluster by cluster: memory O(n_queries * k), not O(n_queries * n_probe * k)
+    best_distance = np.full((n_queries, k), np.inf)
+    best_index = np.full((n_queries, k), -1, dtype=np.intp)
     progress = _Progress(verbose, n_lists, "approximate search (clusters)")
     for list_id in range(n_lists):
         queries = pair_query[pair_starts[list_id] : pair_starts[list_id + 1]]
@@ -424,27 +426,26 @@ def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_l
             continue
         sub = _Prepared(prepared.X[members])
         distances, indices = _exact_search(sub, Q[queries] - sub.center, k_here, local_exclude, None, False)
-        found_rows.append(np.repeat(queries, k_here))
-        found_cols.append(members[indices].ravel())
-        found_dist.append(distances.ravel())
-    rows = np.concatenate(found_rows) if found_rows else np.empty(0, np.intp)
-    cols = np.concatenate(found_cols) if found_cols else np.empty(0, np.intp)
-    dist = np.concatenate(found_dist) if found_dist else np.empty(0)
-    counts = np.bincount(rows, minlength=n_queries)
-    short = np.flatnonzero(counts < k)
-    distances = np.empty((n_queries, k), dtype=np.float64)
-    indices = np.empty((n_queries, k), dtype=np.intp)
+        merged_distance = np.concatenate([best_distance[queries], distances], axis=1)
+        merged_index = np.concatenate([best_index[queries], members[indices]], axis=1)
+        # nearest first; equal distances by row position, as in the exact search
+        order = _order_by_distance_then_index(merged_distance, merged_index, k)
+        best_distance[queries] = np.take_along_axis(merged_distance, order, axis=1)
+        best_index[queries] = np.take_along_axis(merged_index, order, axis=1)
+    short = np.flatnonzero(best_index[:, -1] < 0)
     if len(short):  # too few rows in the probed clusters: search those queries exactly
-        keep = ~np.isin(rows, short)
-        rows, cols, dist = rows[keep], cols[keep], dist[keep]
         sub_exclude = None if exclude is None else exclude[short]
-        distances[short], indices[short] = _exact_search(prepared, Q[short], k, sub_exclude, None, False)
-    complete = np.setdiff1d(np.arange(n_queries), short)
-    if len(complete):
-        remap = np.full(n_queries, -1, dtype=np.intp)
-        remap[complete] = np.arange(len(complete))
-        distances[complete], indices[complete] = _select(remap[rows], cols, dist, len(complete), k)
-    return distances, indices
+        best_distance[short], best_index[short] = _exact_search(prepared, Q[short], k, sub_exclude, None, False)
+    return best_distance, best_index
+
+
+def _order_by_distance_then_index(distance, index, k):
+    """Per row, positions of the ``k`` smallest distances, ties broken by smaller index (unfilled -1 last)."""
+    index_key = np.where(index < 0, np.iinfo(np.intp).max, index)
+    by_index = np.argsort(index_key, axis=1, kind="stable")
+    distance_sorted = np.take_along_axis(distance, by_index, axis=1)
+    by_distance = np.argsort(distance_sorted, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(by_index, by_distance, axis=1)
 
 
 def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None):
