@@ -19,6 +19,10 @@ then 5% of labels flipped to another class at random (seeded).
     python benchmarks/audit.py --skip-datalab  # datafix only
 
 Timings on a shared machine are noisy; run once, read ratios.
+
+Datalab needs Hugging Face's ``datasets`` package, which datafix does not
+depend on: ``pip install datasets`` before running Part 1 (or pass
+``--skip-datalab``).
 """
 
 from __future__ import annotations
