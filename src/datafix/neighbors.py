@@ -80,7 +80,9 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
+
+from .validation import check_features
 
 __all__ = ["NeighborGraph", "cluster_rows", "compute_neighbor_graph", "kneighbors", "NEIGHBOR_METHODS"]
 
@@ -151,37 +153,9 @@ class NeighborGraph:
 
 
 def _check_matrix(X, name: str) -> np.ndarray:
-    if sp.issparse(X):
-        raise ValueError(
-            f"{name} is a sparse matrix; the neighbour engine needs a dense numeric array. "
-            f"Use {name}.toarray() (or reduce dimensions first, e.g. TruncatedSVD)."
-        )
-    if hasattr(X, "to_numpy") and hasattr(X, "dtypes"):
-        non_numeric = [c for c, t in X.dtypes.items() if not (t.kind in "biuf")]
-        if non_numeric:
-            raise ValueError(
-                f"{name} has non-numeric columns {non_numeric[:5]}; encode them first "
-                f"(e.g. OneHotEncoder) before searching neighbours."
-            )
-        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
-    try:
-        values = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be numeric for a neighbour search, got values of dtype "
-            f"{np.asarray(X).dtype}; encode them first (e.g. OneHotEncoder)."
-        ) from None
-    if values.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (rows x features), got an array of shape {values.shape}.")
-    if values.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it has no rows.")
-    if not np.all(np.isfinite(values)):
-        bad = int((~np.isfinite(values)).sum())
-        raise ValueError(
-            f"{name} has {bad} missing or infinite values; distances are undefined. "
-            f"Impute them first (e.g. SimpleImputer) or drop those rows."
-        )
-    return values
+    """A dense, finite float64 matrix, or the shared clear error (:func:`datafix.validation.check_features`)."""
+    X = check_features(X, name=name, numeric=True, allow_nan=False, allow_sparse=False)
+    return X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
 
 
 def _check_method(method) -> None:
