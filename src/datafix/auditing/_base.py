@@ -132,6 +132,12 @@ class Check:
     n_neighbors: int = 0
 
     def skip_reason(self, context) -> str | None:
+        """Why the check cannot run here; by default, a neighbour check needs 3 rows and a usable feature."""
+        if self.n_neighbors:
+            if context.n_rows < 3:
+                return "fewer than 3 rows"
+            if context.encoded.shape[1] == 0:
+                return "no usable feature"
         return None
 
     def run(self, context) -> CheckResult:  # pragma: no cover - abstract

@@ -43,13 +43,6 @@ class NearDuplicatesCheck(Check):
         self.threshold = threshold
         self.n_neighbors = n_neighbors
 
-    def skip_reason(self, context):
-        if context.n_rows < 3:
-            return "fewer than 3 rows"
-        if context.encoded.shape[1] == 0:
-            return "no usable feature"
-        return None
-
     def run(self, context):
         graph = context.neighbor_graph(self.n_neighbors)
         distances, indices = graph.distances, graph.indices

@@ -32,13 +32,6 @@ class OutliersCheck(Check):
         self.n_neighbors = n_neighbors
         self.iqr_factor = iqr_factor
 
-    def skip_reason(self, context):
-        if context.n_rows < 3:
-            return "fewer than 3 rows"
-        if context.encoded.shape[1] == 0:
-            return "no usable feature"
-        return None
-
     def run(self, context):
         graph = context.neighbor_graph(self.n_neighbors)
         isolation = graph.distances.mean(axis=1, dtype=np.float64)
