@@ -59,6 +59,16 @@ class Resampled(NamedTuple):
     X_synthetic : array-like of shape (n_synthetic, n_features), optional
         The features of the synthetic rows, in output order. Required when
         any row is synthetic.
+
+    Examples
+    --------
+    Keep rows 0 and 2, then add one synthetic row generated from row 2:
+
+    >>> import numpy as np
+    >>> from datafix.base import Resampled
+    >>> out = Resampled(np.array([0, 2, 2]), is_synthetic=np.array([False, False, True]), X_synthetic=[[9.0]])
+    >>> out.source_indices.tolist(), out.is_synthetic.tolist()
+    ([0, 2, 2], [False, False, True])
     """
 
     source_indices: np.ndarray
@@ -207,6 +217,21 @@ class BaseFix(BaseEstimator):
 
     After ``fit_resample`` every fix has ``source_indices_`` (for each output
     row, the input row it came from), ``is_synthetic_`` and ``classes_``.
+
+    Examples
+    --------
+    A fix that drops the first row of each class, in one hook:
+
+    >>> import numpy as np
+    >>> from datafix import BaseFix, Resampled
+    >>> class DropFirstRowOfEachClass(BaseFix):
+    ...     def _fit_resample(self, X, y, sample_weight):
+    ...         first = [np.flatnonzero(y == label)[0] for label in np.unique(y)]
+    ...         return Resampled(np.setdiff1d(np.arange(len(y)), first))
+    >>> fix = DropFirstRowOfEachClass()
+    >>> X_out, y_out, w_out = fix.fit_resample([[0], [1], [2], [3]], [0, 1, 0, 1], sample_weight=[1, 2, 3, 4])
+    >>> y_out.tolist(), w_out.tolist(), fix.source_indices_.tolist()
+    ([0, 1], [3.0, 4.0], [2, 3])
     """
 
     _parameter_constraints: dict = {}

@@ -17,7 +17,14 @@ __all__ = ["check_features", "check_labels", "check_sample_weight", "num_rows"]
 
 
 def num_rows(X) -> int:
-    """Number of rows of a 2-D table, array, sparse matrix or image batch."""
+    """Number of rows of a 2-D table, array, sparse matrix or image batch.
+
+    Examples
+    --------
+    >>> from datafix.validation import num_rows
+    >>> num_rows([[1, 2], [3, 4], [5, 6]])
+    3
+    """
     if hasattr(X, "shape"):
         return int(X.shape[0])
     if hasattr(X, "__len__"):

@@ -100,6 +100,15 @@ class CheckResult:
         JSON-serialisable numbers and lists.
     tables : dict of str to DataFrame
         Small tables shown in the HTML and Markdown reports.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import datafix as dfx
+    >>> frame = pd.DataFrame({"x": [1.0, 1.0, 2.0, 3.0] * 5, "label": ["a", "a", "b", "b"] * 5})
+    >>> result = dfx.audit(frame, "label", checks=["duplicates"]).results["duplicates"]
+    >>> result.name, result.unit, result.issues > 0
+    ('duplicates', 'rows', True)
     """
 
     name: str
@@ -123,6 +132,22 @@ class Check:
     says why a check cannot run on the data at hand (``None`` when it can).
     ``n_neighbors`` declares how many neighbours the check reads from the
     shared graph, so the audit computes the graph once with the largest k.
+
+    Examples
+    --------
+    A check that flags rows whose first feature is negative:
+
+    >>> import numpy as np
+    >>> from datafix.auditing import Check
+    >>> class NegativeFirstFeature(Check):
+    ...     name = "negative_first_feature"
+    ...     title = "Negative first feature"
+    ...     def run(self, context):
+    ...         is_issue = np.asarray(context.encoded)[:, 0] < 0
+    ...         return self.result(issues=int(is_issue.sum()), total=len(is_issue), message="negative x",
+    ...                            rows=self.row_columns(is_issue, np.where(is_issue, 0.0, 1.0)))
+    >>> NegativeFirstFeature().name
+    'negative_first_feature'
     """
 
     name: ClassVar[str] = ""
