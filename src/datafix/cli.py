@@ -17,6 +17,8 @@ import sys
 import numpy as np
 import pandas as pd
 
+from ._optional import MissingExtraError
+
 __all__ = ["main", "read_table", "write_table"]
 
 EXIT_OK, EXIT_FAILED_GATE, EXIT_ERROR = 0, 1, 2
@@ -373,7 +375,7 @@ def main(argv=None) -> int:
     except DataError as error:
         print(f"datafix: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MissingExtraError) as error:
         print(f"datafix: error: {_first_line(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -193,3 +193,22 @@ def test_clean_drop_and_relabel_use_the_label_issues(capsys, tmp_path):
     changed = np.flatnonzero(fixed["cultivar"].to_numpy() != original["cultivar"].to_numpy())
     assert list(changed) == label["rows"]
     assert list(fixed.loc[changed, "cultivar"]) == label["suggested"]
+
+
+def test_missing_report_extra_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    """Without matplotlib, --html says which extra to install and exits 2 (no 'unexpected error')."""
+    import datafix.auditing._plots as plots
+    from datafix._optional import MissingExtraError
+    from datafix.cli import main
+
+    def missing():
+        raise MissingExtraError("matplotlib.figure is needed for this feature but is not installed: "
+                                "pip install 'datafix[report]'")
+
+    monkeypatch.setattr(plots, "_pyplot", missing)
+    csv = tmp_path / "data.csv"
+    csv.write_text("x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(40)))
+    code = main(["audit", str(csv), "--target", "y", "--html", str(tmp_path / "r.html"), "--checks", "class_imbalance"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2
+    assert err.startswith("datafix: error:") and "pip install 'datafix[report]'" in err
