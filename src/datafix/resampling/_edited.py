@@ -133,6 +133,16 @@ def _class_counts(codes, n_classes):
     return np.bincount(codes, minlength=n_classes)
 
 
+def _stopping_state(classes, current, minority_count):
+    """After a pass of RENN / AllKNN: has a cleaned class fallen below the original minority's size,
+    and has any class disappeared? (imbalanced-learn's two stopping rules.)"""
+    counts = _class_counts(classes.codes[current], classes.n_classes)
+    present = counts > 0
+    others = present.copy()
+    others[classes.minority] = False
+    return bool(np.any(counts[others] < minority_count)), int(present.sum()) < classes.n_classes
+
+
 class RepeatedEditedNearestNeighbours(BaseCleaner):
     """Apply :class:`EditedNearestNeighbours` repeatedly until it stops removing rows.
 
@@ -213,12 +223,7 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
             kept = _edit(state, current, classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel)
             converged = len(kept) == len(current)
             current = kept
-            counts = _class_counts(classes.codes[current], n_classes)
-            present = counts > 0
-            others = present.copy()
-            others[classes.minority] = False
-            minority_became_majority = bool(np.any(counts[others] < minority_count))
-            class_removed = int(present.sum()) < n_classes
+            minority_became_majority, class_removed = _stopping_state(classes, current, minority_count)
             if converged or minority_became_majority or class_removed:
                 break
         self.n_iter_ = n_iter + 1
@@ -296,13 +301,8 @@ class AllKNN(BaseCleaner):
             if len(current) - 1 < state.K:  # too few rows left to keep n_neighbors of evidence per row
                 state = EditingState(X, classes.codes, n_classes, size, method=self.method)
             current = _edit(state, current, classes.labels, self.sampling_strategy, size, self.kind_sel)
-            counts = _class_counts(classes.codes[current], n_classes)
-            present = counts > 0
-            others = present.copy()
-            others[classes.minority] = False
-            minority_became_majority = bool(np.any(counts[others] < minority_count)) and not self.allow_minority
-            class_removed = int(present.sum()) < n_classes
-            if minority_became_majority or class_removed:
+            minority_became_majority, class_removed = _stopping_state(classes, current, minority_count)
+            if (minority_became_majority and not self.allow_minority) or class_removed:
                 break
         self.sample_indices_ = current
         return Resampled(current)
