@@ -158,6 +158,11 @@ def _check_matrix(X, name: str) -> np.ndarray:
     return X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
 
 
+def _is_private_copy(checked: np.ndarray, given) -> bool:
+    """Whether :func:`_check_matrix` made a new array (a dtype conversion, a list) rather than a view of ``given``."""
+    return checked is not given and checked.flags.owndata and checked.flags.writeable
+
+
 def _check_method(method) -> None:
     if method not in NEIGHBOR_METHODS:
         raise ValueError(f"method must be one of {list(NEIGHBOR_METHODS)}, got {method!r}.")
@@ -222,18 +227,24 @@ class _Prepared:
     to a whole number of blocks with rows whose score is huge.
     """
 
-    def __init__(self, X_fit: np.ndarray):
+    def __init__(self, X_fit: np.ndarray, *, overwrite: bool = False):
         self.center = X_fit.mean(axis=0)
-        self.X = X_fit - self.center
+        if overwrite:  # X_fit is a copy the caller made: centre it in place (no second n x d float64 array)
+            X_fit -= self.center
+            self.X = X_fit
+        else:
+            self.X = X_fit - self.center
         self.norms = np.einsum("ij,ij->i", self.X, self.X)
         self.max_norm = float(np.sqrt(self.norms.max()))
         n_fit, n_features = self.X.shape
         n_padded = -(-n_fit // _BLOCK) * _BLOCK
-        augmented = np.zeros((n_padded, n_features + 1), dtype=np.float32)
-        augmented[:n_fit, :n_features] = -2.0 * self.X
-        augmented[:n_fit, n_features] = self.norms
-        augmented[n_fit:, n_features] = np.float32(np.finfo(np.float32).max / 4)
-        self.augmented_T = np.ascontiguousarray(augmented.T)
+        # filled column by column in its final (transposed) layout: no float64 temporary, no second float32 copy
+        augmented_T = np.zeros((n_features + 1, n_padded), dtype=np.float32)
+        for j in range(n_features):
+            np.multiply(self.X[:, j], -2.0, out=augmented_T[j, :n_fit], casting="same_kind")
+        augmented_T[n_features, :n_fit] = self.norms
+        augmented_T[n_features, n_fit:] = np.float32(np.finfo(np.float32).max / 4)
+        self.augmented_T = augmented_T
 
     def center_queries(self, X_query: np.ndarray) -> np.ndarray:
         return X_query - self.center
@@ -425,9 +436,16 @@ def _order_by_distance_then_index(distance, index, k):
     return np.take_along_axis(by_index, by_distance, axis=1)
 
 
-def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None):
-    prepared = _Prepared(X_fit)
-    Q = prepared.center_queries(X_query)
+def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None,
+            overwrite_fit=False):
+    """The k nearest rows of ``X_fit`` for each row of ``X_query``; ``X_query is X_fit`` searches X among itself.
+
+    ``overwrite_fit=True`` lets the search centre ``X_fit`` in place (pass it
+    only for an array the caller made and no longer needs).
+    """
+    same = X_query is X_fit
+    prepared = _Prepared(X_fit, overwrite=overwrite_fit)
+    Q = prepared.X if same else prepared.center_queries(X_query)
     if method == "approximate":
         return _approximate_search(prepared, Q, k, exclude, n_probe=n_probe, n_lists=n_lists, verbose=verbose)
     return _exact_search(prepared, Q, k, exclude, chunk_size, verbose)
@@ -521,9 +539,11 @@ def compute_neighbor_graph(X, n_neighbors, *, method="exact", n_jobs=None, verbo
     ((100, 5), True)
     """
     _check_method(method)
+    given = X
     X = _check_matrix(X, "X")
     k = _check_count(n_neighbors, X.shape[0] - 1, "other rows exist in X (a row is never its own neighbour)")
     distances, indices = _search(
-        X, X, k, exclude=np.arange(X.shape[0], dtype=np.intp), method=method, chunk_size=chunk_size, verbose=verbose
+        X, X, k, exclude=np.arange(X.shape[0], dtype=np.intp), method=method, chunk_size=chunk_size,
+        verbose=verbose, overwrite_fit=_is_private_copy(X, given),
     )
     return NeighborGraph(indices=indices, distances=distances)

@@ -61,6 +61,22 @@ def test_default_estimator_on_categorical_and_missing():
     assert (proba.argmax(axis=1) == y).mean() > 0.9
 
 
+def test_default_estimator_imputes_only_arrays_with_missing_values(data):
+    from sklearn.impute import SimpleImputer
+
+    from datafix.labels import make_default_estimator
+
+    X, y = data
+    step_types = [type(step) for _, step in make_default_estimator(X).steps]
+    assert SimpleImputer not in step_types
+    holed = X.copy()
+    holed[::7, 0] = np.nan
+    assert SimpleImputer in [type(step) for _, step in make_default_estimator(holed).steps]
+    proba = out_of_fold_proba(None, holed, y, random_state=0)
+    codes = np.unique(y, return_inverse=True)[1]
+    assert np.isfinite(proba).all() and (proba.argmax(axis=1) == codes).mean() > 0.6  # 3 classes: chance is 1/3
+
+
 def test_verbose_reports_each_fold_on_stderr(data, capsys):
     X, y = data
     out_of_fold_proba(LogisticRegression(max_iter=500), X, y, cv=3, random_state=0, verbose=True)
