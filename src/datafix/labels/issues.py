@@ -50,6 +50,7 @@ EXACT_NEIGHBORS_MAX_ROWS = 200_000
 #: Weight of the model's probabilities in ``"auto"`` (the neighbourhood has the rest).
 MODEL_WEIGHT = 0.5
 _PRIOR = 0.1
+_CHUNK_VALUES = 2**20  # values per temporary array in the neighbour shares
 _SUM_TOLERANCE = 1e-3
 
 
@@ -172,17 +173,21 @@ def neighbor_label_proba(graph, codes: np.ndarray, n_classes: int) -> np.ndarray
     >>> proba.argmax(axis=1).tolist()
     [0, 0, 0, 1, 1, 1]
     """
-    distances = np.asarray(graph.distances, dtype=np.float64)
-    farthest = distances[:, -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = np.where(farthest > 0, distances / farthest, 0.0)
-    weights = np.exp(-(scaled**2))
-    n_rows, k = distances.shape
-    flat = np.repeat(np.arange(n_rows), k) * n_classes + codes[graph.indices].ravel()
-    shares = np.bincount(flat, weights=weights.ravel(), minlength=n_rows * n_classes).reshape(n_rows, n_classes)
-    shares += _PRIOR / n_classes
-    shares /= shares.sum(axis=1, keepdims=True)
-    return shares.astype(np.float32)
+    n_rows, k = graph.distances.shape
+    result = np.empty((n_rows, n_classes), dtype=np.float32)
+    step = max(1, _CHUNK_VALUES // max(k, n_classes))  # in chunks of rows: temporaries stay a few MiB
+    for start in range(0, n_rows, step):
+        stop = min(start + step, n_rows)
+        distances = np.asarray(graph.distances[start:stop], dtype=np.float64)
+        farthest = distances[:, -1:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scaled = np.where(farthest > 0, distances / farthest, 0.0)
+        weights = np.exp(-(scaled**2))
+        flat = np.repeat(np.arange(stop - start), k) * n_classes + codes[graph.indices[start:stop]].ravel()
+        shares = np.bincount(flat, weights=weights.ravel(), minlength=(stop - start) * n_classes)
+        shares = shares.reshape(stop - start, n_classes) + _PRIOR / n_classes
+        result[start:stop] = shares / shares.sum(axis=1, keepdims=True)
+    return result
 
 
 def _neighbor_evidence(X, codes, n_classes, n_jobs):
