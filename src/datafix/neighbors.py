@@ -35,7 +35,11 @@ Approximate search (``method="approximate"``)
 An inverted-file index in numpy: k-means centroids (from a sample), each row
 filed under its nearest centroid, each query searched in the rows of its
 ``n_probe`` nearest centroids only, with the same exact float64 refinement of
-the candidates. Returned distances are true distances to real rows, so the
+the candidates. Only the rows of the cluster being searched are converted to
+centred float64, so float32 data are never copied whole (1M x 20 float32
+graph, 10 neighbours: peak +385 MiB, of which 160 MiB is the graph itself;
++627 MiB when the whole matrix was first copied to float64). Returned
+distances are true distances to real rows, so the
 k-th returned distance is always an upper bound on the exact one - the
 cleaners use this to decide most rows cheaply and search exactly only the
 rest.
@@ -153,14 +157,14 @@ class NeighborGraph:
 
 
 def _check_matrix(X, name: str) -> np.ndarray:
-    """A dense, finite float64 matrix, or the shared clear error (:func:`datafix.validation.check_features`)."""
+    """A dense, finite float32 or float64 matrix, or the shared clear error (:func:`datafix.validation.check_features`).
+
+    float32 stays float32 (no copy): the search converts to float64 only what it
+    refines, and float32 to float64 is exact.
+    """
     X = check_features(X, name=name, numeric=True, allow_nan=False, allow_sparse=False)
-    return X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
-
-
-def _is_private_copy(checked: np.ndarray, given) -> bool:
-    """Whether :func:`_check_matrix` made a new array (a dtype conversion, a list) rather than a view of ``given``."""
-    return checked is not given and checked.flags.owndata and checked.flags.writeable
+    values = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
+    return values if values.dtype in (np.float32, np.float64) else values.astype(np.float64)
 
 
 def _check_method(method) -> None:
@@ -227,13 +231,9 @@ class _Prepared:
     to a whole number of blocks with rows whose score is huge.
     """
 
-    def __init__(self, X_fit: np.ndarray, *, overwrite: bool = False):
-        self.center = X_fit.mean(axis=0)
-        if overwrite:  # X_fit is a copy the caller made: centre it in place (no second n x d float64 array)
-            X_fit -= self.center
-            self.X = X_fit
-        else:
-            self.X = X_fit - self.center
+    def __init__(self, X_fit: np.ndarray):
+        self.center = X_fit.mean(axis=0, dtype=np.float64)
+        self.X = np.subtract(X_fit, self.center, dtype=np.float64)
         self.norms = np.einsum("ij,ij->i", self.X, self.X)
         self.max_norm = float(np.sqrt(self.norms.max()))
         n_fit, n_features = self.X.shape
@@ -300,13 +300,20 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
     return distances, indices
 
 
-def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int) -> np.ndarray:
-    """Positions of the ``n_nearest`` closest centroids of each point (unordered), chunked."""
+def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int, center=None) -> np.ndarray:
+    """Positions of the ``n_nearest`` closest centroids of each point (unordered), chunked.
+
+    With ``center``, the centroids are in centred coordinates and each chunk
+    of points is centred (in float64) on the fly.
+    """
     centroid_norms = np.einsum("ij,ij->i", centroids, centroids)
     result = np.empty((points.shape[0], n_nearest), dtype=np.intp)
     step = _chunk_rows(centroids.shape[0], None)
     for start in range(0, points.shape[0], step):
-        scores = points[start : start + step] @ centroids.T
+        chunk = points[start : start + step]
+        if center is not None:
+            chunk = np.subtract(chunk, center, dtype=np.float64)
+        scores = chunk @ centroids.T
         scores *= -2.0
         scores += centroid_norms[None, :]
         if n_nearest == 1:
@@ -316,8 +323,12 @@ def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int
     return result
 
 
-def _kmeans_centroids(X: np.ndarray, n_lists: int, rng, n_iter: int = 8) -> np.ndarray:
-    sample = X[rng.choice(X.shape[0], size=min(X.shape[0], 64 * n_lists), replace=False)]
+def _kmeans_centroids(X: np.ndarray, n_lists: int, rng, n_iter: int = 8, center=None) -> np.ndarray:
+    """k-means centroids from a sample of the rows (in centred coordinates when ``center`` is given)."""
+    sample = np.asarray(X[rng.choice(X.shape[0], size=min(X.shape[0], 64 * n_lists), replace=False)],
+                        dtype=np.float64)
+    if center is not None:
+        sample -= center
     centroids = sample[rng.choice(sample.shape[0], size=n_lists, replace=False)].copy()
     for _ in range(n_iter):
         labels = _nearest_centroids(sample, centroids, 1)[:, 0]
@@ -361,12 +372,12 @@ def cluster_rows(X, n_clusters, *, random_state=0):
     """
     X = _check_matrix(X, "X")
     n_clusters = max(1, min(int(n_clusters), X.shape[0]))
-    centred = X - X.mean(axis=0)
+    centred = np.subtract(X, X.mean(axis=0, dtype=np.float64), dtype=np.float64)
     centroids = _kmeans_centroids(centred, n_clusters, np.random.default_rng(random_state), n_iter=4)
     return _nearest_centroids(centred, centroids, 1)[:, 0]
 
 
-def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_lists=None, verbose=False):
+def _approximate_search(X_fit, X_query, k, exclude, *, n_probe=None, n_lists=None, verbose=False):
     """Inverted-file search: each query is searched exactly among the rows of its ``n_probe`` nearest clusters.
 
     The rows are split into ``n_lists`` k-means clusters of a few thousand
@@ -375,18 +386,20 @@ def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_l
     query keeps the best ``k`` over its probes. Cost: about ``n_probe *
     n_fit / n_lists`` distances per query instead of ``n_fit``.
     """
-    n_fit = prepared.X.shape[0]
-    n_queries = Q.shape[0]
+    n_fit = X_fit.shape[0]
+    n_queries = X_query.shape[0]
     if n_lists is None:
         n_lists = max(1, int(round(n_fit / _ROWS_PER_LIST)))
     n_lists = max(1, min(int(n_lists), n_fit))
     n_probe = max(1, min(int(n_probe if n_probe is not None else 2), n_lists))
     if n_lists == 1 or n_fit <= 4 * _ROWS_PER_LIST and n_probe >= n_lists:
-        return _exact_search(prepared, Q, k, exclude, None, verbose)
+        return _exact(X_fit, X_query, k, exclude, None, verbose)
+    # no n x d float64 copy of the data: only each cluster's rows are centred in float64, when it is searched
+    center = X_fit.mean(axis=0, dtype=np.float64)
     rng = np.random.default_rng(0)
-    centroids = _kmeans_centroids(prepared.X, n_lists, rng)
-    row_list = _nearest_centroids(prepared.X, centroids, 1)[:, 0]
-    probes = _nearest_centroids(Q, centroids, n_probe)
+    centroids = _kmeans_centroids(X_fit, n_lists, rng, center=center)
+    row_list = _nearest_centroids(X_fit, centroids, 1, center=center)[:, 0]
+    probes = _nearest_centroids(X_query, centroids, n_probe, center=center)
     members_order = np.argsort(row_list, kind="stable")
     list_starts = np.searchsorted(row_list[members_order], np.arange(n_lists + 1))
     pair_query = np.repeat(np.arange(n_queries), n_probe)
@@ -412,8 +425,8 @@ def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_l
         k_here = min(k, len(members) - (1 if local_exclude is not None else 0))
         if k_here < 1:
             continue
-        sub = _Prepared(prepared.X[members])
-        distances, indices = _exact_search(sub, Q[queries] - sub.center, k_here, local_exclude, None, False)
+        sub = _Prepared(X_fit[members])
+        distances, indices = _exact_search(sub, sub.center_queries(X_query[queries]), k_here, local_exclude, None, False)
         merged_distance = np.concatenate([best_distance[queries], distances], axis=1)
         merged_index = np.concatenate([best_index[queries], members[indices]], axis=1)
         # nearest first; equal distances by row position, as in the exact search
@@ -423,7 +436,7 @@ def _approximate_search(prepared: _Prepared, Q, k, exclude, *, n_probe=None, n_l
     short = np.flatnonzero(best_index[:, -1] < 0)
     if len(short):  # too few rows in the probed clusters: search those queries exactly
         sub_exclude = None if exclude is None else exclude[short]
-        best_distance[short], best_index[short] = _exact_search(prepared, Q[short], k, sub_exclude, None, False)
+        best_distance[short], best_index[short] = _exact(X_fit, X_query[short], k, sub_exclude, None, False)
     return best_distance, best_index
 
 
@@ -436,19 +449,17 @@ def _order_by_distance_then_index(distance, index, k):
     return np.take_along_axis(by_index, by_distance, axis=1)
 
 
-def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None,
-            overwrite_fit=False):
-    """The k nearest rows of ``X_fit`` for each row of ``X_query``; ``X_query is X_fit`` searches X among itself.
-
-    ``overwrite_fit=True`` lets the search centre ``X_fit`` in place (pass it
-    only for an array the caller made and no longer needs).
-    """
-    same = X_query is X_fit
-    prepared = _Prepared(X_fit, overwrite=overwrite_fit)
-    Q = prepared.X if same else prepared.center_queries(X_query)
-    if method == "approximate":
-        return _approximate_search(prepared, Q, k, exclude, n_probe=n_probe, n_lists=n_lists, verbose=verbose)
+def _exact(X_fit, X_query, k, exclude, chunk_size, verbose):
+    """Exact search of raw (uncentred) rows; ``X_query is X_fit`` searches X among itself without a second copy."""
+    prepared = _Prepared(X_fit)
+    Q = prepared.X if X_query is X_fit else prepared.center_queries(X_query)
     return _exact_search(prepared, Q, k, exclude, chunk_size, verbose)
+
+
+def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None):
+    if method == "approximate":
+        return _approximate_search(X_fit, X_query, k, exclude, n_probe=n_probe, n_lists=n_lists, verbose=verbose)
+    return _exact(X_fit, X_query, k, exclude, chunk_size, verbose)
 
 
 def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chunk_size=None, verbose=False):
@@ -539,11 +550,10 @@ def compute_neighbor_graph(X, n_neighbors, *, method="exact", n_jobs=None, verbo
     ((100, 5), True)
     """
     _check_method(method)
-    given = X
     X = _check_matrix(X, "X")
     k = _check_count(n_neighbors, X.shape[0] - 1, "other rows exist in X (a row is never its own neighbour)")
     distances, indices = _search(
         X, X, k, exclude=np.arange(X.shape[0], dtype=np.intp), method=method, chunk_size=chunk_size,
-        verbose=verbose, overwrite_fit=_is_private_copy(X, given),
+        verbose=verbose,
     )
     return NeighborGraph(indices=indices, distances=distances)
