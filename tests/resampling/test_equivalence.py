@@ -146,6 +146,29 @@ def test_editing_decides_most_rows_without_an_exact_search():
     assert state.n_exact < 0.5 * state.n_searched
 
 
+@pytest.mark.parametrize("n_neighbors", [3, 4])
+def test_mode_evidence_decides_more_rows_and_keeps_the_brute_force_rows(n_neighbors):
+    """kind_sel="mode" needs only a strict majority of own-class neighbours: fewer exact searches, same rows."""
+    from datafix.neighbors import compute_neighbor_graph
+    from datafix.resampling._base import Classes, mode_code
+    from datafix.resampling._kernels import EditingState
+
+    X, y = make_classification(n_samples=6000, n_features=20, weights=[0.95], flip_y=0.02, random_state=0)
+    classes = Classes(y)
+    rows, clean = np.arange(len(y)), np.array([True, False])
+    state_all = EditingState(X, classes.codes, 2, n_neighbors)
+    state_mode = EditingState(X, classes.codes, 2, n_neighbors, rule="mode")
+    keep_all = state_all.keep(rows, clean, n_neighbors, "mode")
+    keep_mode = state_mode.keep(rows, clean, n_neighbors, "mode")
+    neighbor_codes = classes.codes[compute_neighbor_graph(X, n_neighbors).indices]
+    brute = (mode_code(neighbor_codes, 2) == classes.codes) | (classes.codes == 1)
+    np.testing.assert_array_equal(keep_mode, brute)
+    np.testing.assert_array_equal(keep_all, brute)
+    assert state_mode.n_exact < state_all.n_exact
+    with pytest.raises(ValueError, match="kind_sel='mode'"):
+        state_mode.keep(rows, clean, n_neighbors, "all")
+
+
 def test_tomek_searches_only_rows_that_can_be_linked(monkeypatch):
     from datafix.resampling import _kernels
 

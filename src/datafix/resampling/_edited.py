@@ -53,8 +53,11 @@ class EditedNearestNeighbours(BaseCleaner):
     Faster than imbalanced-learn because most rows are decided without an
     exact neighbour search: a row whose nearest row of another class is
     farther than some k of its own class (found by a cheap approximate search)
-    is kept under either rule; only the remaining rows are searched exactly.
-    See :mod:`datafix.neighbors` for the search itself.
+    is kept under either rule, and with ``kind_sel="mode"`` it is enough that
+    a strict majority of k rows of its own class be closer than its
+    ``k - majority + 1``-th nearest row of another class; only the remaining
+    rows are searched exactly. See :mod:`datafix.neighbors` for the search
+    itself.
 
     Parameters
     ----------
@@ -121,7 +124,9 @@ class EditedNearestNeighbours(BaseCleaner):
     def _fit_resample(self, X, y, sample_weight):
         classes = Classes(y)
         check_enough_rows(len(y), self.n_neighbors, type(self).__name__)
-        state = EditingState(numeric_matrix(X), classes.codes, classes.n_classes, self.n_neighbors, method=self.method)
+        state = EditingState(
+            numeric_matrix(X), classes.codes, classes.n_classes, self.n_neighbors, method=self.method, rule=self.kind_sel
+        )
         keep_positions = _edit(
             state, np.arange(len(y)), classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel
         )
@@ -217,7 +222,7 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         X = numeric_matrix(X)
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
-        state = EditingState(X, classes.codes, n_classes, self.n_neighbors, method=self.method)
+        state = EditingState(X, classes.codes, n_classes, self.n_neighbors, method=self.method, rule=self.kind_sel)
         for n_iter in range(self.max_iter):
             check_enough_rows(len(current), self.n_neighbors, type(self).__name__, f"after {n_iter} passes ")
             kept = _edit(state, current, classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel)

@@ -22,18 +22,21 @@ _ROWS_PER_CLUSTER = 2500
 _ROUNDING_MARGIN = 1e-9
 
 
-def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray, rows=None) -> np.ndarray:
-    """Exact distance from each query row to the nearest row of a different class among ``rows`` (default all)."""
+def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray, rows=None, rank=1) -> np.ndarray:
+    """Exact distance from each query row to its ``rank``-th nearest row of a different class among ``rows`` (default all).
+
+    ``inf`` where fewer than ``rank`` such rows exist.
+    """
     rows = np.arange(len(codes)) if rows is None else rows
     result = np.full(len(queries), np.inf)
     query_codes = codes[queries]
     for code in np.unique(query_codes):
         members = np.flatnonzero(query_codes == code)
         others = rows[codes[rows] != code]
-        if len(others) == 0:
+        if len(others) < rank:
             continue
-        distances, _ = kneighbors(X[others], X[queries[members]], 1)
-        result[members] = distances[:, 0]
+        distances, _ = kneighbors(X[others], X[queries[members]], rank)
+        result[members] = distances[:, rank - 1]
     return result
 
 
@@ -42,10 +45,15 @@ class EditingState:
 
     For each row of a cleaned class, one of:
 
-    * *decided*: ``K`` rows of its own class, all closer than the nearest row
-      of any other class. Then its ``k`` nearest rows, for every ``k <= K``,
-      share its class, and it is kept by both ``kind_sel`` rules. Found
-      cheaply: its nearest rows within its spatial cluster
+    * *decided*: ``s`` rows of its own class, all closer than its ``r``-th
+      nearest row of the other classes; then at most ``r - 1`` of its ``K``
+      nearest rows are of another class, so at least ``s`` share its class.
+      With ``rule="all"``, ``s = K`` and ``r = 1``: its ``k`` nearest rows,
+      for every ``k <= K``, share its class, and it is kept by both
+      ``kind_sel`` rules. With ``rule="mode"``, ``s = K // 2 + 1`` and
+      ``r = K - s + 1``: its own class is a strict majority of its ``K``
+      nearest rows, and it is kept by the ``"mode"`` rule at ``k = K`` (a
+      weaker proof, so many more rows are decided). Found cheaply: its nearest rows within its spatial cluster
       (:func:`datafix.neighbors.cluster_rows`), then within its nearest
       clusters of the approximate search, bound its exact neighbour
       distances from above, and the nearest other-class row is searched
@@ -58,9 +66,12 @@ class EditingState:
     neighbours were removed.
     """
 
-    def __init__(self, X, codes, n_classes, max_neighbors, *, method="exact"):
+    def __init__(self, X, codes, n_classes, max_neighbors, *, method="exact", rule="all"):
         self.X, self.codes, self.n_classes = X, codes, n_classes
         self.K, self.method = int(max_neighbors), method
+        self.rule = rule
+        self.same_needed = self.K if rule == "all" else self.K // 2 + 1
+        self.other_rank = self.K - self.same_needed + 1
         n = len(codes)
         self.lists = np.zeros((n, self.K), dtype=np.intp)
         self.exact = np.zeros(n, dtype=bool)
@@ -77,6 +88,8 @@ class EditingState:
 
     def keep(self, rows: np.ndarray, clean_mask: np.ndarray, n_neighbors: int, kind_sel: str) -> np.ndarray:
         """Which of ``rows`` (the current subset, original positions) one editing pass keeps."""
+        if self.rule == "mode" and (kind_sel != "mode" or n_neighbors != self.K):
+            raise ValueError("evidence gathered for kind_sel='mode' proves nothing for another rule or k")
         n = len(self.codes)
         alive = np.zeros(n, dtype=bool)
         alive[rows] = True
@@ -131,7 +144,7 @@ class EditingState:
         sample = stale
         if len(stale) > _PRUNING_SAMPLE:
             sample = np.sort(np.random.default_rng(0).choice(stale, size=_PRUNING_SAMPLE, replace=False))
-        other = nearest_other_class_distance(self.X, self.codes, sample, rows)
+        other = nearest_other_class_distance(self.X, self.codes, sample, rows, self.other_rank)
         decided = np.zeros(len(sample), dtype=bool)
         for positions, queries, found, distances in self._own_cluster_neighbours(sample, rows):
             decided[positions] = self._decided(queries, found, distances, other[positions])
@@ -162,7 +175,7 @@ class EditingState:
         its nearest clusters of the approximate search.
         """
         X, codes, K = self.X, self.codes, self.K
-        other = nearest_other_class_distance(X, codes, stale, rows)
+        other = nearest_other_class_distance(X, codes, stale, rows, self.other_rank)
         decided = np.zeros(len(stale), dtype=bool)
         for positions, queries, found, distances in self._own_cluster_neighbours(stale, rows):
             decided[positions] = self._accept(queries, found, distances, other[positions])
@@ -176,11 +189,11 @@ class EditingState:
         return stale[~decided]
 
     def _decided(self, queries, found, distances, other):
-        """Rows whose ``K`` found rows share their class and are closer than any other-class row."""
-        codes = self.codes
+        """Rows with ``s`` found rows of their class closer than their ``r``-th nearest other-class row."""
+        same = self.codes[found] == self.codes[queries][:, None]
         # distances from different searches: allow for rounding before calling a row decided
-        ok = np.all(codes[found] == codes[queries][:, None], axis=1)
-        return ok & (distances[:, -1] * (1 + _ROUNDING_MARGIN) + 1e-12 < other)
+        closer = distances * (1 + _ROUNDING_MARGIN) + 1e-12 < other[:, None]
+        return np.count_nonzero(same & closer, axis=1) >= self.same_needed
 
     def _accept(self, queries, found, distances, other):
         """Record the decided rows (see ``_decided``); return which they are."""
@@ -198,7 +211,7 @@ def edited_keep(X, codes, n_classes, clean_mask, n_neighbors, kind_sel, *, metho
     (``"mode"``, ties to the smallest label) of its ``n_neighbors`` nearest
     other rows share its class; rows of other classes are always kept.
     """
-    state = EditingState(X, codes, n_classes, n_neighbors, method=method)
+    state = EditingState(X, codes, n_classes, n_neighbors, method=method, rule=kind_sel)
     return state.keep(np.arange(len(codes)), clean_mask, n_neighbors, kind_sel)
 
 
