@@ -20,6 +20,8 @@ __all__ = ["AuditContext", "column_kinds", "encode_features", "row_hashes"]
 MAX_ONE_HOT = 20
 #: Columns with fewer rows than this are never called identifier-like.
 MIN_ROWS_FOR_IDENTIFIER = 20
+#: Rows hashed at a time by :func:`row_hashes` (bounds the normalised copy).
+HASH_CHUNK_ROWS = 65_536
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -165,10 +167,16 @@ def row_hashes(frame: pd.DataFrame, columns=None) -> np.ndarray:
     (True, False)
     """
     columns = list(frame.columns) if columns is None else list(columns)
-    normalised = pd.DataFrame({i: _normalised_column(frame[c]).to_numpy() for i, c in enumerate(columns)})
-    if normalised.shape[1] == 0:
-        return np.zeros(len(frame), dtype=np.uint64)
-    return pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+    hashes = np.zeros(len(frame), dtype=np.uint64)
+    if not columns:
+        return hashes
+    # a row's hash depends on that row only: hashing chunks of rows gives the same values with a
+    # normalised copy of one chunk at a time instead of the whole table
+    for start in range(0, len(frame), HASH_CHUNK_ROWS):
+        part = frame.iloc[start : start + HASH_CHUNK_ROWS]
+        normalised = pd.DataFrame({i: _normalised_column(part[c]).to_numpy() for i, c in enumerate(columns)})
+        hashes[start : start + len(part)] = pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+    return hashes
 
 
 class AuditContext:
@@ -247,14 +255,24 @@ class AuditContext:
 
     @cached_property
     def model_proba(self) -> np.ndarray:
-        """Out-of-fold probabilities (float32, sorted class order): ``pred_proba`` or fitted on the encoding."""
+        """Out-of-fold probabilities (float32, sorted class order): ``pred_proba`` or fitted on the encoding.
+
+        The default model is :func:`datafix.labels.make_default_estimator`'s
+        logistic regression without its imputer and scaler: the encoding is
+        already imputed and standardised.
+        """
         from ..labels import out_of_fold_proba
         from ..labels.issues import check_pred_proba
 
         if self.pred_proba is not None:
             return check_pred_proba(self.pred_proba, self.classes, self.n_rows)
+        estimator = self.estimator
+        if estimator is None:  # the encoding is already imputed and standardised: another scaler would only copy it
+            from ..labels._encoding import default_classifier
+
+            estimator = default_classifier()
         self.progress("out-of-fold probabilities")
-        proba = out_of_fold_proba(self.estimator, self.encoded, self.labels, cv=self.cv, n_jobs=self.n_jobs,
+        proba = out_of_fold_proba(estimator, self.encoded, self.labels, cv=self.cv, n_jobs=self.n_jobs,
                                   random_state=self.random_state, verbose=self.verbose)
         return proba.astype(np.float32)
 

@@ -55,8 +55,9 @@ class NearDuplicatesCheck(Check):
         nearest_distance = masked[np.arange(len(masked)), nearest_position]
         is_issue = nearest_distance <= cutoff
         neighbor = np.full(context.n_rows, None, dtype=object)
-        labels = np.asarray(context.features.index, dtype=object)
-        neighbor[is_issue] = labels[indices[is_issue, nearest_position[is_issue]]]
+        # index labels of the flagged rows' neighbours only (not an object array of the whole index)
+        neighbor[is_issue] = np.asarray(context.features.index[indices[is_issue, nearest_position[is_issue]]],
+                                        dtype=object)
         score = np.minimum(np.nan_to_num(nearest_distance / median, posinf=1.0), 1.0)
         return self.result(
             issues=is_issue.sum(),
