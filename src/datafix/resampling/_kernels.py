@@ -18,7 +18,7 @@ _PRUNE_IF_OTHER_SEARCH_BELOW = 0.7
 _PRUNE_IF_COST_BELOW = 0.8  # estimated cost of pruning, as a fraction of a full search
 _PRUNING_SAMPLE = 500
 _PRUNE_MIN_ROWS = 2000
-_ROWS_PER_CLUSTER = 2500
+_ROWS_PER_CLUSTER = 1000
 _ROUNDING_MARGIN = 1e-9
 
 
