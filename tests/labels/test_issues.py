@@ -269,3 +269,30 @@ def test_encode_labels_equals_np_unique(labels):
     np.testing.assert_array_equal(classes, expected_classes)
     assert classes.dtype == expected_classes.dtype
     np.testing.assert_array_equal(codes, expected_codes)
+
+
+@pytest.mark.parametrize("method", ["auto", "knn"])
+def test_a_precomputed_neighbor_graph_gives_the_result_of_the_internal_search(noisy_blobs, method):
+    from datafix.labels import encode_for_neighbors
+
+    X, y, _, proba = noisy_blobs
+    graph = compute_neighbor_graph(encode_for_neighbors(X), 15)  # more neighbours than used: the first 10 count
+    searched = find_label_issues(X, y, pred_proba=proba, method=method)
+    given = find_label_issues(None, y, pred_proba=proba, neighbor_graph=graph, method=method)
+    pd.testing.assert_frame_equal(searched, given)
+
+
+def test_neighbor_graph_is_not_used_by_confident_learning(noisy_blobs):
+    X, y, _, proba = noisy_blobs
+    graph = compute_neighbor_graph(X[:, ::-1], 10)
+    plain = find_label_issues(None, y, pred_proba=proba, method="confident_learning")
+    with_graph = find_label_issues(None, y, pred_proba=proba, neighbor_graph=graph, method="confident_learning")
+    pd.testing.assert_frame_equal(plain, with_graph)
+
+
+def test_bad_neighbor_graph(noisy_blobs):
+    X, y, _, proba = noisy_blobs
+    with pytest.raises(ValueError, match="NeighborGraph"):
+        find_label_issues(None, y, pred_proba=proba, neighbor_graph=np.zeros((len(y), 10), dtype=int))
+    with pytest.raises(ValueError, match="neighbor_graph has 299 rows but y has 300"):
+        find_label_issues(None, y, pred_proba=proba, neighbor_graph=compute_neighbor_graph(X[:-1], 10))

@@ -278,25 +278,20 @@ class AuditContext:
 
     @cached_property
     def label_issues(self) -> pd.DataFrame:
-        """:func:`datafix.find_label_issues` in its ``"auto"`` form, on the shared neighbour graph.
+        """:func:`datafix.find_label_issues` (``"auto"``) on the audit's probabilities and shared neighbour graph.
 
-        The evidence is what ``find_label_issues(method="auto")`` uses - the
-        model's out-of-fold probabilities averaged with the distance-weighted
-        label shares of each row's neighbours - but the neighbours come from
-        the audit's one graph instead of a second search. The averaged
-        probabilities then go through ``find_label_issues`` (confident
-        learning). Positional index.
+        The model's out-of-fold probabilities and the label shares of each
+        row's neighbours in the audit's one graph (no second search), judged
+        by confident learning. Positional index.
         """
         from ..labels import find_label_issues
-        from ..labels.issues import MODEL_WEIGHT, N_NEIGHBORS, neighbor_label_proba
+        from ..labels.issues import N_NEIGHBORS
 
-        proba = self.model_proba
+        graph = None
         if self.encoded.shape[1] and self.n_rows > 2:
             graph = self.neighbor_graph(N_NEIGHBORS)
-            neighbors = neighbor_label_proba(graph, self.label_codes, len(self.classes))
-            proba = MODEL_WEIGHT * proba + (1 - MODEL_WEIGHT) * neighbors
         self.progress("confident learning")
-        return find_label_issues(None, self.labels, pred_proba=proba, method="confident_learning",
+        return find_label_issues(None, self.labels, pred_proba=self.model_proba, neighbor_graph=graph,
                                  n_jobs=self.n_jobs)
 
 

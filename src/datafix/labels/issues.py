@@ -190,6 +190,23 @@ def neighbor_label_proba(graph, codes: np.ndarray, n_classes: int) -> np.ndarray
     return result
 
 
+def _check_graph(graph, n_rows: int):
+    """The graph's first ``N_NEIGHBORS`` neighbours, after checking it describes these ``n_rows`` rows."""
+    from ..neighbors import NeighborGraph
+
+    if not isinstance(graph, NeighborGraph):
+        raise ValueError(
+            f"neighbor_graph must be a datafix.neighbors.NeighborGraph (from compute_neighbor_graph), got "
+            f"{type(graph).__name__}."
+        )
+    if graph.n_samples != n_rows:
+        raise ValueError(
+            f"neighbor_graph has {graph.n_samples} rows but y has {n_rows} labels; compute the graph on the "
+            f"same rows, in the same order."
+        )
+    return graph.subgraph(min(N_NEIGHBORS, graph.n_neighbors))
+
+
 def _neighbor_evidence(X, codes, n_classes, n_jobs):
     from ..neighbors import compute_neighbor_graph
     from ._encoding import encode_for_neighbors
@@ -235,8 +252,8 @@ def _result_index(X, y, n_rows):
     return pd.RangeIndex(n_rows)
 
 
-def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", cv=5, n_jobs=None,
-                      random_state=None):
+def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=None, method="auto", cv=5,
+                      n_jobs=None, random_state=None):
     """Find the rows whose given label is probably wrong.
 
     Parameters
@@ -258,6 +275,12 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
         class order, or a DataFrame with the class labels as columns); no
         model is fitted. They must come from models that did not see the
         row, or every label looks right.
+    neighbor_graph : datafix.neighbors.NeighborGraph, optional
+        Each row's nearest other rows, computed once by you (for instance
+        with :func:`datafix.neighbors.compute_neighbor_graph` on your own
+        encoding, shared with other work); the neighbourhood evidence uses
+        its first ``N_NEIGHBORS`` (10) neighbours instead of searching ``X``.
+        With it, ``X`` may be ``None`` for every method.
     method : {"auto", "confident_learning", "knn"}, default="auto"
         Which evidence decides; see :mod:`datafix.labels.issues`.
         ``"knn"`` fits no model (``estimator`` and ``cv`` are not used).
@@ -299,6 +322,14 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
     >>> found = issues["is_label_issue"].to_numpy()
     >>> bool((found & is_flipped).sum() >= 0.8 * is_flipped.sum())
     True
+
+    A neighbour graph computed once can stand in for ``X``:
+
+    >>> from datafix.neighbors import compute_neighbor_graph
+    >>> graph = compute_neighbor_graph(X, 10)
+    >>> knn = find_label_issues(None, y_noisy, neighbor_graph=graph, method="knn")
+    >>> bool(knn["is_label_issue"].sum() > 0)
+    True
     """
     if method not in LABEL_ISSUE_METHODS:
         raise ValueError(f"method must be one of {list(LABEL_ISSUE_METHODS)}, got {method!r}.")
@@ -308,15 +339,17 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
             "(probabilities you computed), not both."
         )
     if X is None:
-        if pred_proba is None:
+        if method == "knn" and neighbor_graph is None:
+            raise ValueError("method='knn' compares each row with its neighbours in X; pass X or neighbor_graph.")
+        if pred_proba is None and method != "knn":
             raise ValueError("X is required unless pred_proba is given: pass the features.")
-        if method == "knn":
-            raise ValueError("method='knn' compares each row with its neighbours in X; pass X.")
         n_rows = None
     else:
         X = check_features(X)
         n_rows = num_rows(X)
     labels = check_labels(y, n_rows=n_rows)
+    if neighbor_graph is not None:
+        neighbor_graph = _check_graph(neighbor_graph, len(labels))
     classes, codes = encode_labels(labels)
     n_classes = len(classes)
     counts = np.bincount(codes, minlength=n_classes)
@@ -333,7 +366,9 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, method="auto", c
             estimator, X, labels, cv=cv, n_jobs=n_jobs, random_state=random_state
         ).astype(np.float32)
     neighbor_proba = None
-    if method == "knn" or (method == "auto" and X is not None):
+    if neighbor_graph is not None and method != "confident_learning":
+        neighbor_proba = neighbor_label_proba(neighbor_graph, codes, n_classes)
+    elif method == "knn" or (method == "auto" and X is not None):
         neighbor_proba = _neighbor_evidence(X, codes, n_classes, n_jobs)
 
     if method == "knn":
