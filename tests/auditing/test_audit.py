@@ -59,6 +59,14 @@ def test_verbose_draws_progress_on_stderr_only(mixed_frame, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_names_the_label_stages_in_the_order_they_run(mixed_frame, capsys):
+    dfx.audit(mixed_frame, "label", checks=["label"], verbose=True, random_state=0)
+    err = capsys.readouterr().err
+    stages = ["out-of-fold probabilities", "neighbour graph", "confident learning"]
+    positions = [err.index(stage) for stage in stages]
+    assert positions == sorted(positions)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -287,12 +287,12 @@ class AuditContext:
         from ..labels import find_label_issues
         from ..labels.issues import N_NEIGHBORS
 
+        proba = self.model_proba
         graph = None
         if self.encoded.shape[1] and self.n_rows > 2:
             graph = self.neighbor_graph(N_NEIGHBORS)
         self.progress("confident learning")
-        return find_label_issues(None, self.labels, pred_proba=self.model_proba, neighbor_graph=graph,
-                                 n_jobs=self.n_jobs)
+        return find_label_issues(None, self.labels, pred_proba=proba, neighbor_graph=graph, n_jobs=self.n_jobs)
 
 
 #: Above this many rows the audit's neighbour graph is approximate (``datafix.neighbors``, method="approximate":
