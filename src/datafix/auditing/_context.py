@@ -243,13 +243,13 @@ class AuditContext:
         Computed once, with the largest ``n_neighbors`` any selected check
         declared, through :func:`datafix.neighbors.compute_neighbor_graph`.
         """
-        from ..neighbors import compute_neighbor_graph
+        from ..neighbors import choose_method, compute_neighbor_graph
 
         k = min(max(n_neighbors, self.max_neighbors), self.n_rows - 1)
         if self._graph is None or self._graph.n_neighbors < min(n_neighbors, self.n_rows - 1):
             self.progress(f"neighbour graph (k={k})")
             self._graph = compute_neighbor_graph(
-                self.encoded, k, method=neighbor_method(self.n_rows), n_jobs=self.n_jobs, verbose=self.verbose
+                self.encoded, k, method=choose_method(self.n_rows), n_jobs=self.n_jobs, verbose=self.verbose
             )
         return self._graph.subgraph(min(n_neighbors, self._graph.n_neighbors))
 
@@ -293,13 +293,3 @@ class AuditContext:
             graph = self.neighbor_graph(N_NEIGHBORS)
         self.progress("confident learning")
         return find_label_issues(None, self.labels, pred_proba=proba, neighbor_graph=graph, n_jobs=self.n_jobs)
-
-
-#: Above this many rows the audit's neighbour graph is approximate (``datafix.neighbors``, method="approximate":
-#: exact search within the nearest k-means clusters). Measured at 100k x 20 on the shared 2-core machine:
-#: exact 79 s, approximate 31 s with recall@10 = 0.84, and the same label-issue F1 (benchmarks/audit.py).
-EXACT_NEIGHBORS_MAX_ROWS = 50_000
-
-
-def neighbor_method(n_rows: int) -> str:
-    return "exact" if n_rows <= EXACT_NEIGHBORS_MAX_ROWS else "approximate"

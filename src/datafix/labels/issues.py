@@ -45,8 +45,6 @@ __all__ = ["find_label_issues", "LABEL_ISSUE_METHODS", "N_NEIGHBORS"]
 LABEL_ISSUE_METHODS = ("auto", "confident_learning", "knn")
 #: Neighbours per row for the neighbourhood evidence.
 N_NEIGHBORS = 10
-#: Above this many rows the neighbour search is approximate (see :mod:`datafix.neighbors`).
-EXACT_NEIGHBORS_MAX_ROWS = 200_000
 #: Weight of the model's probabilities in ``"auto"`` (the neighbourhood has the rest).
 MODEL_WEIGHT = 0.5
 _PRIOR = 0.1
@@ -208,13 +206,12 @@ def _check_graph(graph, n_rows: int):
 
 
 def _neighbor_evidence(X, codes, n_classes, n_jobs):
-    from ..neighbors import compute_neighbor_graph
+    from ..neighbors import choose_method, compute_neighbor_graph
     from ._encoding import encode_for_neighbors
 
     encoded = encode_for_neighbors(X)
     n_neighbors = min(N_NEIGHBORS, len(codes) - 1)
-    method = "exact" if len(codes) <= EXACT_NEIGHBORS_MAX_ROWS else "approximate"
-    graph = compute_neighbor_graph(encoded, n_neighbors, method=method, n_jobs=n_jobs)
+    graph = compute_neighbor_graph(encoded, n_neighbors, method=choose_method(len(codes)), n_jobs=n_jobs)
     return neighbor_label_proba(graph, codes, n_classes)
 
 
