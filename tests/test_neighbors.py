@@ -57,6 +57,21 @@ def test_small_chunks_give_the_same_answer():
     np.testing.assert_array_equal(whole.distances, chunked.distances)
 
 
+def test_threads_give_the_same_answer_and_leave_the_blas_thread_count_as_it_was():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    X = np.random.default_rng(3).normal(size=(3000, 12))
+    with threadpool_limits(1, user_api="blas"):
+        single = compute_neighbor_graph(X, 5)
+    with threadpool_limits(3, user_api="blas"):
+        before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+        threaded = compute_neighbor_graph(X, 5)
+        after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    np.testing.assert_array_equal(threaded.indices, single.indices)
+    np.testing.assert_array_equal(threaded.distances, single.distances)
+    assert after == before
+
+
 def test_kneighbors_against_other_points_and_exclude():
     X = _data(n=900)
     X_fit, X_query = X[:600], X[600:]

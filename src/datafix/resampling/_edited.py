@@ -71,7 +71,8 @@ class EditedNearestNeighbours(BaseCleaner):
         Keep a row when all of its neighbours, or their majority, share its class.
     n_jobs : int or None, default=None
         Accepted for compatibility with imbalanced-learn; the search is
-        parallel through the BLAS library's threads.
+        parallel on as many threads as the BLAS library is set to use (see
+        :mod:`datafix.neighbors`).
     method : {"exact", "approximate"}, default="exact"
         ``"approximate"`` uses the approximate neighbour search for every row
         (for data too large for exact search; results then differ slightly
