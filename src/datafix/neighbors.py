@@ -35,8 +35,8 @@ Step 2 only discards rows that cannot be among the k nearest even allowing for
 float32 error, so the result is the float64 exact answer: float32 is used only
 where it is safe. Equidistant neighbours are ordered by increasing row index
 (scikit-learn's order among exact ties is an implementation detail and can
-differ). Memory is bounded by ``chunk_size * n_fit`` float32 values (about 8
-MiB by default, at least 16 query rows per chunk).
+differ). Memory is bounded by ``chunk_size * n_fit`` float32 values per thread
+(about 8 MiB by default, at least 16 query rows per chunk).
 
 Approximate search (``method="approximate"``)
 ---------------------------------------------
@@ -84,9 +84,9 @@ ratios). ``make_classification`` data, 20 features.
   to 284 MiB and time from 13.0 to 8.8 s, with an identical graph.
 
 The big savings are not in the search but in not searching: see
-:mod:`datafix.resampling` (ENN 4.9x, RepeatedENN 18.9x faster than
-imbalanced-learn at 100k x 20 with identical output; the benchmark script is
-``benchmarks/resampling.py``).
+:mod:`datafix.resampling` (ENN 8.0x, NCR 10.3x, RepeatedENN 37.8x faster
+than imbalanced-learn at 100k x 20 with identical output; the benchmark
+script is ``benchmarks/resampling.py``).
 """
 
 from __future__ import annotations
@@ -605,7 +605,7 @@ def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chu
         ``X_fit``); ``-1`` leaves nothing out.
     chunk_size : int, optional
         Query rows per chunk; by default chosen to keep the distance chunk
-        near 64 MiB.
+        near 8 MiB (one chunk per thread at a time).
     verbose : bool, default=False
         Report progress on stderr.
 
