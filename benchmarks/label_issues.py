@@ -218,7 +218,7 @@ def speed_proba(n_proba_rows):
         ("datafix find_label_issues (n_jobs=-1)",
          lambda: dfx.find_label_issues(None, y, pred_proba=proba, n_jobs=-1)["is_label_issue"].to_numpy()),
     ]
-    repeats = 3
+    repeats = 5
     outcomes = {label: [] for label, _ in runs}
     for _ in range(repeats):  # interleaved, so that a burst of load elsewhere hits every variant
         for label, function in runs:

@@ -54,6 +54,17 @@ def test_confident_learning_matches_cleanlab_on_many_rows():
     assert np.mean(found["is_label_issue"].to_numpy() == expected) > 0.9999
 
 
+def test_cleanlab_process_pool_gives_the_same_mask(monkeypatch):
+    rng = np.random.RandomState(1)
+    n, k = 5_000, 4
+    y = rng.randint(0, k, n)
+    proba = rng.dirichlet(np.ones(k), size=n)
+    one_process = find_label_issues(None, y, pred_proba=proba)
+    monkeypatch.setattr(issues_module, "CLEANLAB_POOL_MIN_VALUES", 0)  # the pool path, as at 1M rows
+    pooled = find_label_issues(None, y, pred_proba=proba)
+    pd.testing.assert_frame_equal(one_process, pooled)
+
+
 def test_pred_proba_means_no_model_is_fitted(noisy_blobs, monkeypatch):
     X, y, _, proba = noisy_blobs
 
@@ -240,9 +251,10 @@ def test_bad_arguments(noisy_blobs, kwargs, message):
 
 
 def test_cleanlab_jobs_mapping():
-    assert issues_module._cleanlab_jobs(None) == 1
-    assert issues_module._cleanlab_jobs(3) == 3
-    assert issues_module._cleanlab_jobs(-1) >= 1
+    assert issues_module._cleanlab_jobs(None, 10_000) == 1
+    assert issues_module._cleanlab_jobs(None, issues_module.CLEANLAB_POOL_MIN_VALUES) is None  # cleanlab's default
+    assert issues_module._cleanlab_jobs(3, 10) == 3
+    assert issues_module._cleanlab_jobs(-1, 10) >= 1
 
 
 def test_scaled_features_give_the_same_neighbour_evidence():

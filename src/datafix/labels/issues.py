@@ -104,7 +104,9 @@ def check_pred_proba(pred_proba, classes, n_rows: int) -> np.ndarray:
             "pred_proba must hold probabilities in [0, 1] (no NaN or inf); found values in "
             f"[{low:.4g}, {high:.4g}]. Pass predict_proba output, not decision_function or logits."
         )
-    sums = values32.sum(axis=1, dtype=np.float64)
+    # row sums as one matrix-vector product (a tenth of the time of sum(axis=1) at 1M x 10); float32 rounding,
+    # under 1e-4 even for a thousand classes, is far inside the tolerance
+    sums = (values32 @ np.ones(values32.shape[1], dtype=np.float32)).astype(np.float64)
     deviation = np.abs(sums - 1.0)
     worst = int(np.argmax(deviation))
     if deviation[worst] > _SUM_TOLERANCE:
@@ -215,10 +217,17 @@ def _neighbor_evidence(X, codes, n_classes, n_jobs):
     return neighbor_label_proba(graph, codes, n_classes)
 
 
-def _cleanlab_jobs(n_jobs) -> int:
-    """cleanlab's own multiprocessing: one process unless the caller asked for more."""
+#: With ``n_jobs=None``, cleanlab runs in one process below this many probabilities (rows x classes), and with its
+#: own default (a process per physical core) from there on. Measured on 2 cores, 10 classes: a process pool costs
+#: about 20 ms (10k rows: 10 ms in one process, 31 ms with the pool) and pays off from about 200k rows (300k: 282
+#: ms against 255 ms; 1M: 0.86 s against 1.16 s).
+CLEANLAB_POOL_MIN_VALUES = 2_000_000
+
+
+def _cleanlab_jobs(n_jobs, n_values: int):
+    """The ``n_jobs`` to hand cleanlab: the caller's, or by size when the caller left it to datafix."""
     if n_jobs is None:
-        return 1
+        return 1 if n_values < CLEANLAB_POOL_MIN_VALUES else None  # None: cleanlab's default
     if n_jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
     return int(n_jobs)
@@ -227,7 +236,11 @@ def _cleanlab_jobs(n_jobs) -> int:
 def _confident_learning(codes, proba32, n_jobs) -> np.ndarray:
     import cleanlab.filter
 
-    return np.asarray(cleanlab.filter.find_label_issues(codes, proba32, n_jobs=_cleanlab_jobs(n_jobs)), dtype=bool)
+    # the smallest integer type for the codes: cleanlab compares them with every class (measured at 1M x 10:
+    # 0.82 s with int16 codes against 0.86 s with int64; the mask is the same)
+    small_codes = codes.astype(np.int16 if proba32.shape[1] <= np.iinfo(np.int16).max else np.int64)
+    jobs = _cleanlab_jobs(n_jobs, proba32.size)
+    return np.asarray(cleanlab.filter.find_label_issues(small_codes, proba32, n_jobs=jobs), dtype=bool)
 
 
 def _suggestions(proba, codes, is_issue):
@@ -286,7 +299,9 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
     n_jobs : int, default=None
         Parallel folds (through joblib, so a Dask or Ray backend distributes
         them), parallel neighbour search, and cleanlab's processes
-        (``None``: one).
+        (``None``: one process for cleanlab below 2 million probabilities,
+        rows x classes, cleanlab's own default of a process per physical
+        core from there on, where the pool pays for itself).
     random_state : int, RandomState instance or None, default=None
         Makes the folds reproducible.
 
