@@ -213,7 +213,7 @@ def speed_proba(n_proba_rows):
          lambda: cleanlab.filter.find_label_issues(y, proba)),
         ("cleanlab find_label_issues (n_jobs=1)",
          lambda: cleanlab.filter.find_label_issues(y, proba, n_jobs=1)),
-        ("datafix find_label_issues (n_jobs=None: one process)",
+        ("datafix find_label_issues (n_jobs=None)",
          lambda: dfx.find_label_issues(None, y, pred_proba=proba)["is_label_issue"].to_numpy()),
         ("datafix find_label_issues (n_jobs=-1)",
          lambda: dfx.find_label_issues(None, y, pred_proba=proba, n_jobs=-1)["is_label_issue"].to_numpy()),
