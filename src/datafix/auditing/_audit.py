@@ -224,15 +224,18 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     context.max_neighbors = max((getattr(c, "n_neighbors", 0) for c in selected), default=0)
     started = time.perf_counter()
     results, skipped, seconds = {}, {}, {}
-    for check in selected:
+    last_graph_user = max((i for i, c in enumerate(selected) if getattr(c, "n_neighbors", 0)), default=-1)
+    for position, check in enumerate(selected):
         progress.step(check.name)
         reason = check.skip_reason(context)
         if reason is not None:
             skipped[check.name] = reason
-            continue
-        check_started = time.perf_counter()
-        results[check.name] = check.run(context)
-        seconds[check.name] = time.perf_counter() - check_started
+        else:
+            check_started = time.perf_counter()
+            results[check.name] = check.run(context)
+            seconds[check.name] = time.perf_counter() - check_started
+        if position == last_graph_user:
+            context.release_neighbor_graph()  # no later check reads it: free its memory for the rest
     progress.close()
     return AuditReport.from_results(
         results,
