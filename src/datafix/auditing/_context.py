@@ -230,12 +230,20 @@ class AuditContext:
         return row_hashes(self.features)
 
     @cached_property
-    def classes(self) -> np.ndarray:
-        return np.unique(self.labels)
+    def _encoded_labels(self):
+        from ..labels.issues import encode_labels
 
-    @cached_property
+        return encode_labels(self.labels)
+
+    @property
+    def classes(self) -> np.ndarray:
+        """The sorted distinct labels."""
+        return self._encoded_labels[0]
+
+    @property
     def label_codes(self) -> np.ndarray:
-        return np.searchsorted(self.classes, self.labels)
+        """Each row's position in :attr:`classes`."""
+        return self._encoded_labels[1]
 
     def neighbor_graph(self, n_neighbors: int):
         """The shared k-nearest-neighbour graph of the encoded features, first ``n_neighbors`` columns.
