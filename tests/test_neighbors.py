@@ -157,3 +157,24 @@ def test_bad_parameters():
         compute_neighbor_graph(X, 2, method="fast")
     with pytest.raises(ValueError, match="same columns"):
         kneighbors(X, X[:, :3], 2)
+
+
+def test_choose_method_switches_to_approximate_above_the_shared_threshold():
+    from datafix.neighbors import EXACT_MAX_ROWS, choose_method
+
+    assert choose_method(EXACT_MAX_ROWS) == "exact"
+    assert choose_method(EXACT_MAX_ROWS + 1) == "approximate"
+
+
+def test_float32_input_is_searched_without_being_modified_and_matches_float64():
+    from datafix.neighbors import compute_neighbor_graph
+
+    # 20,000 rows: more than four clusters' worth, so the approximate search really uses its clusters
+    X32 = np.random.default_rng(3).normal(size=(20_000, 6)).astype(np.float32)
+    before = X32.copy()
+    for method in ["exact", "approximate"]:
+        g32 = compute_neighbor_graph(X32, 5, method=method)
+        g64 = compute_neighbor_graph(X32.astype(np.float64), 5, method=method)
+        np.testing.assert_array_equal(g32.indices, g64.indices)
+        np.testing.assert_allclose(g32.distances, g64.distances, rtol=1e-12)
+    np.testing.assert_array_equal(X32, before)
