@@ -39,6 +39,11 @@ _PUBLIC_NAMES = {
     "TomekLinks": ".resampling",
     "NeighbourhoodCleaningRule": ".resampling",
     "OneSidedSelection": ".resampling",
+    "imbalanced_report": ".metrics",
+    "compare_fixes": ".selection",
+    "FixComparison": ".selection",
+    "CostSensitiveClassifier": ".decision",
+    "FixBaggingClassifier": ".ensemble",
 }
 
 __all__ = sorted(_PUBLIC_NAMES)
