@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 
-from .._optional import import_optional
+from .._plotting import figure_class as _pyplot
+from .._plotting import to_data_uri as _to_data_uri
 
 SEVERITY_COLOURS = {"none": "#2e7d32", "low": "#f9a825", "medium": "#ef6c00", "high": "#c62828"}
-
-
-def _pyplot():
-    """matplotlib's Figure class (no pyplot: no global state, no GUI backend)."""
-    return import_optional("matplotlib.figure", "report").Figure
-
-
-def _to_data_uri(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def class_distribution(class_counts) -> str:

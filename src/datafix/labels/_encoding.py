@@ -26,43 +26,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, OneHotEncoder, StandardScaler
 
+from ..preprocessing import MAX_ONE_HOT, categories_as_text, numeric_as_float, split_columns
+
 __all__ = ["make_default_estimator", "encode_for_neighbors"]
-
-#: Categorical columns with more categories than this become their frequency in the neighbour encoding.
-MAX_ONE_HOT = 20
-_MISSING = "<missing>"
-
-
-def _is_numeric_column(series: pd.Series) -> bool:
-    dtype = series.dtype
-    return (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)) and not isinstance(
-        dtype, pd.CategoricalDtype
-    )
-
-
-def split_columns(frame: pd.DataFrame):
-    """Numeric (and boolean) columns, and every other column (treated as categorical)."""
-    numeric = [column for column in frame.columns if _is_numeric_column(frame[column])]
-    categorical = [column for column in frame.columns if column not in set(numeric)]
-    return numeric, categorical
-
-
-def categories_as_text(frame):
-    """Categorical values as text, missing values as one category of their own."""
-    frame = pd.DataFrame(frame)
-    result = {}
-    for column in frame.columns:
-        values = frame[column].astype(object)
-        missing = values.isna().to_numpy()
-        text = values.astype(str).to_numpy(dtype=object)
-        text[missing] = _MISSING
-        result[column] = text
-    return pd.DataFrame(result, index=frame.index)
-
-
-def _numeric_as_float(frame):
-    return pd.DataFrame(frame).astype("float64")
-
 
 def make_default_estimator(X):
     """The default model for out-of-fold probabilities, fitted to the shape of ``X``.
@@ -101,7 +67,7 @@ def make_default_estimator(X):
             transformers.append((
                 "numeric",
                 make_pipeline(
-                    FunctionTransformer(_numeric_as_float, feature_names_out="one-to-one"),
+                    FunctionTransformer(numeric_as_float, feature_names_out="one-to-one"),
                     SimpleImputer(strategy="median", keep_empty_features=True),
                     StandardScaler(),
                 ),
