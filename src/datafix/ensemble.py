@@ -140,7 +140,8 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
     estimator : estimator, default=None
         The classifier each member fits after the fixes (cloned per member).
         A pipeline (for instance one that encodes string columns) is fine.
-        ``None`` means :class:`~sklearn.tree.DecisionTreeClassifier`.
+        ``None`` means :class:`~sklearn.tree.DecisionTreeClassifier`; pass
+        one explicitly to tune its parameters (``estimator__max_depth``).
     fixes : fix, sampler or list of them, default=None
         What changes each bootstrap before the estimator sees it: datafix
         fixes, imbalanced-learn samplers, anything with ``fit_resample``; a
@@ -453,7 +454,8 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
