@@ -33,12 +33,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline as _SklearnPipeline
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import has_fit_parameter
 
 from ._compat import name_estimators
 from .base import BaseFix, is_fix
+from .decision import _adjust_log_proba_to_priors, _class_priors, adjust_to_priors
 from .validation import check_sample_weight, num_rows
 
 __all__ = ["Pipeline", "make_pipeline"]
@@ -135,6 +138,31 @@ def _final_step_is_fix(pipeline) -> bool:
     return not _is_passthrough(final) and is_fix(final)
 
 
+def _final_has(method):
+    """``available_if`` condition: the final step has ``method`` (as scikit-learn's Pipeline checks)."""
+    return lambda self: hasattr(self._final_estimator, method)
+
+
+def _describe_label(label):
+    return repr(label.item() if hasattr(label, "item") else label)
+
+
+def _estimator_fitted_priors(final, y, weights, classes) -> np.ndarray:
+    """The class distribution that ``final``'s probabilities reflect, aligned to ``classes``."""
+    if isinstance(final, Pipeline) and hasattr(final, "fitted_priors_"):
+        # a nested datafix pipeline knows what its own final estimator saw; if it corrects its
+        # probabilities they already reflect the distribution it was given
+        return final.training_priors_ if final.prior_correction else final.fitted_priors_
+    params = final.get_params(deep=False) if hasattr(final, "get_params") else {}
+    class_weight = params.get("class_weight")
+    if class_weight is not None:
+        if isinstance(class_weight, str) and class_weight == "balanced_subsample":
+            class_weight = "balanced"  # per bootstrap sample; balanced in expectation
+        estimator_weights = compute_sample_weight(class_weight, np.asarray(y))
+        weights = estimator_weights if weights is None else weights * estimator_weights
+    return _class_priors(y, weights, classes)
+
+
 class Pipeline(_SklearnPipeline):
     """A chain of transformers, samplers and fixes, ending in an estimator.
 
@@ -159,6 +187,18 @@ class Pipeline(_SklearnPipeline):
         ``"passthrough"``).
     verbose : bool, default=False
         Print each step's name and fitting time on stderr.
+    prior_correction : bool, default=False
+        Correct the final classifier's probabilities from the class priors it
+        was fitted on (after resampling and weighting) back to those of the
+        training data: ``predict_proba`` and ``predict_log_proba`` return
+        ``p(c|x) * training_priors_[c] / fitted_priors_[c]``, renormalised
+        per row (:func:`datafix.decision.adjust_to_priors`); ``predict``
+        returns the most probable class under the corrected probabilities and
+        ``score`` their accuracy. ``decision_function`` is left uncorrected
+        (it is not a probability in general). The final step must have
+        ``predict_proba``. A slice keeps the setting only if it keeps the
+        final step. With ``False`` (the default) predictions are the final
+        estimator's own.
 
     Attributes
     ----------
@@ -167,6 +207,19 @@ class Pipeline(_SklearnPipeline):
         it came from (``-1`` for synthetic rows of unknown source).
     is_synthetic_ : ndarray of bool
         Which of those rows are synthetic.
+    training_priors_ : ndarray of shape (n_classes,)
+        When the final step is a classifier (whatever ``prior_correction``
+        is): the share of each class of ``classes_`` in the training data
+        passed to ``fit``, weighted by ``sample_weight`` when given.
+    fitted_priors_ : ndarray of shape (n_classes,)
+        When the final step is a classifier: the class distribution its
+        probabilities reflect, i.e. the rows it was fitted on after every fix,
+        each counted with the weight it received (``sample_weight`` carried
+        through the fixes, times weights the fixes produce, times the
+        estimator's own ``class_weight`` if it has that parameter). For a
+        final step that is itself a datafix Pipeline, that pipeline's
+        ``fitted_priors_``, or its ``training_priors_`` when it corrects its
+        own probabilities.
 
     Examples
     --------
@@ -180,21 +233,40 @@ class Pipeline(_SklearnPipeline):
     (3,)
     >>> len(pipe.source_indices_) == 2 * int((y == 1).sum())
     True
+
+    With ``prior_correction=True`` the probabilities of a model fitted on
+    balanced rows are shifted back to the 9:1 priors of the training data:
+
+    >>> corrected = make_pipeline(RandomUnderSampler(random_state=0), LogisticRegression(), prior_correction=True)
+    >>> corrected.fit(X, y).fitted_priors_, corrected.training_priors_
+    (array([0.5, 0.5]), array([0.9, 0.1]))
+    >>> bool(corrected.predict_proba(X)[:, 1].mean() < pipe.predict_proba(X)[:, 1].mean())
+    True
     """
 
     # scikit-learn's Pipeline methods read these; datafix does not cache or route inputs.
     memory = None
     transform_input = None
 
-    def __init__(self, steps, *, verbose=False):
+    def __init__(self, steps, *, verbose=False, prior_correction=False):
         self.steps = steps
         self.verbose = verbose
+        self.prior_correction = prior_correction
 
     def __getitem__(self, ind):
         if isinstance(ind, slice):
             if ind.step not in (1, None):
                 raise ValueError("Pipeline slicing only supports a step of 1")
-            return self.__class__(self.steps[ind], verbose=self.verbose)
+            steps = self.steps[ind]
+            keeps_final = bool(steps) and steps[-1] is self.steps[-1]
+            sliced = self.__class__(
+                steps, verbose=self.verbose, prior_correction=bool(self.prior_correction) and keeps_final
+            )
+            if keeps_final:
+                for attribute in ("training_priors_", "fitted_priors_"):
+                    if hasattr(self, attribute):
+                        setattr(sliced, attribute, getattr(self, attribute))
+            return sliced
         return super().__getitem__(ind)
 
     def _validate_steps(self):
@@ -314,6 +386,9 @@ class Pipeline(_SklearnPipeline):
         -------
         self : Pipeline
         """
+        self._check_prior_correction()
+        for attribute in ("training_priors_", "fitted_priors_"):
+            self.__dict__.pop(attribute, None)
         if _final_step_is_fix(self):
             self.fit_resample(X, y, sample_weight=sample_weight, **params)
             return self
@@ -323,7 +398,98 @@ class Pipeline(_SklearnPipeline):
             started = time.perf_counter()
             final.fit(Xt, yt, **self._final_fit_params(weights, step_params[name]))
             self._log(name, started)
+            self._record_priors(y, sample_weight, yt, weights)
         return self
+
+    def _check_prior_correction(self):
+        """Before any work: ``prior_correction`` is a bool and, when set, the final step has predict_proba."""
+        if not isinstance(self.prior_correction, (bool, np.bool_)):
+            raise ValueError(f"prior_correction must be True or False, got {self.prior_correction!r}.")
+        if not self.prior_correction:
+            return
+        self._validate_steps()
+        name, final = self.steps[-1]
+        if _is_passthrough(final) or is_fix(final) or not hasattr(final, "predict_proba"):
+            what = "'passthrough'" if _is_passthrough(final) else type(final).__name__
+            raise TypeError(
+                f"prior_correction=True corrects predict_proba, but the final step {name!r} ({what}) has no "
+                f"predict_proba; end the pipeline with a probabilistic classifier (e.g. SVC(probability=True) or "
+                f"CalibratedClassifierCV) or set prior_correction=False."
+            )
+
+    def _record_priors(self, y, sample_weight, y_fitted, weights_fitted):
+        """Record training_priors_ and fitted_priors_ when the final step is a single-output classifier."""
+        classes = getattr(self.steps[-1][1], "classes_", None)
+        y = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+        applicable = isinstance(classes, np.ndarray) and classes.ndim == 1 and y.ndim == 1
+        if not applicable:
+            if self.prior_correction:
+                raise TypeError(
+                    "prior_correction=True needs a final classifier with a 1-D classes_ after fit (one label per "
+                    "row); set prior_correction=False for this estimator."
+                )
+            return
+        user_weights = None if sample_weight is None else check_sample_weight(sample_weight, len(y))
+        self.training_priors_ = _class_priors(y, user_weights, classes)
+        y_fitted = np.asarray(y_fitted.to_numpy() if isinstance(y_fitted, pd.Series) else y_fitted)
+        self.fitted_priors_ = _estimator_fitted_priors(self.steps[-1][1], y_fitted, weights_fitted, classes)
+        if self.prior_correction:
+            for priors, where in ((self.training_priors_, "training data"), (self.fitted_priors_, "data the final step was fitted on")):
+                empty = np.flatnonzero(priors <= 0)
+                if len(empty):
+                    raise ValueError(
+                        f"class {_describe_label(classes[empty[0]])} has no weight in the {where}, so probabilities "
+                        f"cannot be corrected for it; give its rows positive weight or set prior_correction=False."
+                    )
+
+    @available_if(_final_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities of the final estimator, corrected to the training priors when ``prior_correction``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        **params : dict
+            Passed on as by :meth:`sklearn.pipeline.Pipeline.predict_proba`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in ``classes_`` order. With ``prior_correction=True``:
+            ``adjust_to_priors(proba, fitted_priors_, training_priors_)``.
+        """
+        proba = super().predict_proba(X, **params)
+        if not self.prior_correction:
+            return proba
+        return adjust_to_priors(proba, self.fitted_priors_, self.training_priors_)
+
+    @available_if(_final_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log of :meth:`predict_proba` (computed in log space when ``prior_correction``)."""
+        log_proba = super().predict_log_proba(X, **params)
+        if not self.prior_correction:
+            return log_proba
+        return _adjust_log_proba_to_priors(log_proba, self.fitted_priors_, self.training_priors_)
+
+    @available_if(_final_has("predict"))
+    def predict(self, X, **params):
+        """Predict with the final estimator; with ``prior_correction``, the most probable class after correction.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        if not self.prior_correction:
+            return super().predict(X, **params)
+        proba = self.predict_proba(X, **params)
+        return np.asarray(self.classes_)[np.argmax(proba, axis=1)]
+
+    @available_if(_final_has("score"))
+    def score(self, X, y=None, sample_weight=None, **params):
+        """The final estimator's ``score``; with ``prior_correction``, the accuracy of the corrected ``predict``."""
+        if not self.prior_correction:
+            return super().score(X, y, sample_weight=sample_weight, **params)
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     @available_if(_final_step_is_fix)
     def fit_resample(self, X, y, sample_weight=None, **params):
@@ -365,7 +531,7 @@ class Pipeline(_SklearnPipeline):
         return self._fit_then("fit_predict", X, y, sample_weight, params)
 
 
-def make_pipeline(*steps, verbose=False) -> Pipeline:
+def make_pipeline(*steps, verbose=False, prior_correction=False) -> Pipeline:
     """Build a :class:`Pipeline` from steps, naming each after its class.
 
     Parameters
@@ -373,6 +539,8 @@ def make_pipeline(*steps, verbose=False) -> Pipeline:
     *steps : estimators
         Transformers, samplers and fixes, then a final estimator.
     verbose : bool, default=False
+    prior_correction : bool, default=False
+        See :class:`Pipeline`.
 
     Returns
     -------
@@ -385,4 +553,4 @@ def make_pipeline(*steps, verbose=False) -> Pipeline:
     >>> [name for name, _ in make_pipeline(ClassWeighter(), LogisticRegression()).steps]
     ['classweighter', 'logisticregression']
     """
-    return Pipeline(name_estimators(steps), verbose=verbose)
+    return Pipeline(name_estimators(steps), verbose=verbose, prior_correction=prior_correction)
