@@ -74,6 +74,13 @@ def _length(values) -> int:
         return -1
 
 
+def _show(values, limit=5) -> str:
+    """A short, readable list of labels for error messages (no numpy reprs)."""
+    values = list(values)
+    shown = [value.item() if hasattr(value, "item") else value for value in values[:limit]]
+    return repr(shown)[:-1] + (f", ... ({len(values)} in all)]" if len(values) > limit else "]")
+
+
 def _check_weights(sample_weight, n_rows: int):
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         n_weights = _length(sample_weight)
@@ -108,7 +115,7 @@ def _check_targets(y_true, y_pred, sample_weight):
 def _check_labels_argument(labels) -> np.ndarray:
     values = check_labels(labels, name="labels", min_classes=1)
     if not pd.Index(values).is_unique:
-        raise ValueError(f"labels has repeated classes ({list(values)}); list each class once.")
+        raise ValueError(f"labels has repeated classes ({_show(values)}); list each class once.")
     return values
 
 
@@ -117,15 +124,15 @@ def _encode(y, classes: np.ndarray, *, name: str, labels_name: str) -> np.ndarra
     codes = pd.Index(classes).get_indexer(pd.Index(y))
     unknown = codes < 0
     if unknown.any():
-        missing = list(pd.unique(np.asarray(y)[unknown]))[:5]
+        missing = pd.unique(np.asarray(y)[unknown])
         raise ValueError(
-            f"{name} has labels that are not in {labels_name} ({missing}); pass labels= listing "
+            f"{name} has labels that are not in {labels_name} ({_show(missing)}); pass labels= listing "
             f"every class, in the column order of y_proba (e.g. labels=estimator.classes_)."
         )
     return codes
 
 
-def _check_probabilities(y_true, y_proba, *, labels=None, sample_weight=None, inferred_from="y_true"):
+def _check_probabilities(y_true, y_proba, *, labels=None, sample_weight=None, labels_name=None):
     """Validate ``y_true`` against a probability matrix.
 
     Returns ``(y_true, codes, proba, classes, weights)`` where ``proba`` is a
@@ -154,22 +161,22 @@ def _check_probabilities(y_true, y_proba, *, labels=None, sample_weight=None, in
     weights = _check_weights(sample_weight, len(y_true))
     if labels is not None:
         classes = _check_labels_argument(labels)
-        source = "labels"
+        source = labels_name or "labels"
     else:
         classes = np.unique(y_true)
-        source = inferred_from
+        source = "y_true"
     if proba.ndim == 1:
         if len(classes) != 2:
             raise ValueError(
                 f"y_proba is 1-D (the probability of the positive class), which needs exactly 2 "
-                f"classes, but {source} has {len(classes)} ({list(classes)[:5]}); pass the "
+                f"classes, but there are {len(classes)} in {source} ({_show(classes)}); pass the "
                 f"(n_samples, n_classes) matrix from predict_proba, or labels=[negative, positive]."
             )
         proba = np.column_stack([1.0 - proba, proba])
     if proba.shape[1] != len(classes):
         raise ValueError(
-            f"y_proba has {proba.shape[1]} columns but {source} has {len(classes)} classes "
-            f"({list(classes)[:5]}); pass labels=estimator.classes_ (the column order of "
+            f"y_proba has {proba.shape[1]} columns but there are {len(classes)} classes in {source} "
+            f"({_show(classes)}); pass labels=estimator.classes_ (the column order of "
             f"predict_proba)."
         )
     if proba.shape[1] < 2:
@@ -227,14 +234,16 @@ def _recall_specificity_support(y_true, y_pred, labels, sample_weight):
 
 def _resolve_labels(labels, present, average, pos_label):
     if average == "binary":
+        if pos_label is None:
+            pos_label = present[-1]
         if len(present) > 2:
             raise ValueError(
                 f"average='binary' needs at most 2 classes, found {len(present)} "
-                f"({list(present)[:5]}); use average='macro' or 'weighted' for multiclass data."
+                f"({_show(present)}); use average='macro' or 'weighted' for multiclass data."
             )
         if len(present) == 2 and pos_label not in list(present):
             raise ValueError(
-                f"pos_label={pos_label!r} is not one of the classes {list(present)}; "
+                f"pos_label={pos_label!r} is not one of the classes {_show(present)}; "
                 f"pass pos_label=<the positive class>."
             )
         return np.asarray([pos_label], dtype=object)
@@ -252,7 +261,7 @@ def _average(values, support, average):
     return float(np.mean(values))
 
 
-def specificity_score(y_true, y_pred, *, labels=None, average="macro", sample_weight=None, pos_label=1):
+def specificity_score(y_true, y_pred, *, labels=None, average="macro", sample_weight=None, pos_label=None):
     """Specificity (true negative rate) of each class against the rest.
 
     For class ``k``, ``specificity = TN / (TN + FP)``: of the rows that are
@@ -275,8 +284,9 @@ def specificity_score(y_true, y_pred, *, labels=None, average="macro", sample_we
         ``"binary"`` the value of ``pos_label``.
     sample_weight : array-like of shape (n_samples,), optional
         Row weights; a weight counts as that many rows.
-    pos_label : int or str, default=1
-        The positive class when ``average="binary"``.
+    pos_label : int or str, optional
+        The positive class when ``average="binary"``; default: the greater
+        of the two classes (1 for 0/1 labels).
 
     Returns
     -------
@@ -307,7 +317,7 @@ def specificity_score(y_true, y_pred, *, labels=None, average="macro", sample_we
     return _average(specificity, support, average)
 
 
-def geometric_mean_score(y_true, y_pred, *, labels=None, average="multiclass", sample_weight=None, pos_label=1):
+def geometric_mean_score(y_true, y_pred, *, labels=None, average="multiclass", sample_weight=None, pos_label=None):
     """Geometric mean of the per-class recalls (G-mean).
 
     With ``average="multiclass"`` (the default) the score is
@@ -333,8 +343,9 @@ def geometric_mean_score(y_true, y_pred, *, labels=None, average="multiclass", s
         See above.
     sample_weight : array-like of shape (n_samples,), optional
         Row weights; a weight counts as that many rows.
-    pos_label : int or str, default=1
-        The positive class when ``average="binary"``.
+    pos_label : int or str, optional
+        The positive class when ``average="binary"``; default: the greater
+        of the two classes (1 for 0/1 labels).
 
     Returns
     -------
@@ -571,7 +582,8 @@ def imbalanced_report(y_true, y_pred, y_proba=None, *, labels=None, sample_weigh
             _encode(values, classes, name=name, labels_name="labels")
     if y_proba is not None:
         _, codes, proba, classes, _ = _check_probabilities(
-            y_true, y_proba, labels=classes, sample_weight=weights, inferred_from="y_true and y_pred"
+            y_true, y_proba, labels=classes, sample_weight=weights,
+            labels_name="labels" if labels is not None else "y_true and y_pred",
         )
 
     precision, recall, f1, support = precision_recall_fscore_support(
