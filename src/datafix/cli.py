@@ -1,4 +1,4 @@
-"""The ``datafix`` command: ``datafix audit | clean | balance``.
+"""The ``datafix`` command: ``datafix audit | clean | balance | compare``.
 
 Exit codes: 0 success; 1 ``audit --fail-on`` threshold exceeded (for CI
 gates); 2 usage or data error, reported as one line on stderr (no traceback).
@@ -141,7 +141,22 @@ def _build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", nargs="+", type=_fail_on, default=[], metavar="CHECK=FRACTION",
                        help="exit with code 1 when CHECK's fraction of issues exceeds FRACTION")
     audit.add_argument("--cv", type=int, default=5, help="folds for out-of-fold probabilities (default 5)")
+    audit.add_argument("--validate", action="store_true",
+                       help="also compare the candidate fixes against the model alone (see 'datafix compare') and "
+                            "include the comparison in the reports")
+    _model_options(audit)
     _common(audit)
+
+    compare = commands.add_parser(
+        "compare", help="does a fix help? score the candidate fixes against the model alone",
+        description="Audit the dataset, then score every candidate fix for what was found against the model alone "
+                    "on the same repeated stratified folds (5x2), and print which help, with confidence intervals.")
+    compare.add_argument("path", help="CSV or Parquet file")
+    compare.add_argument("--target", required=True, help="the label column")
+    compare.add_argument("--html", help="write the HTML comparison (table, score distributions, radar chart) here")
+    compare.add_argument("--json", help="write the JSON comparison here")
+    _model_options(compare)
+    _common(compare)
 
     clean = commands.add_parser("clean", help="drop or relabel rows with label issues",
                                 description="Find label issues (or read them from an audit's JSON) and write "
@@ -165,6 +180,47 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="name of the weight column written by --method weights (default sample_weight)")
     _common(balance)
     return parser
+
+
+#: The models of ``--model``: name -> factory taking the random state.
+MODELS = {
+    "logistic": lambda seed: _logistic(),
+    "hgb": lambda seed: _hist_gradient_boosting(seed),
+    "rf": lambda seed: _random_forest(seed),
+}
+
+
+def _logistic():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=1000)
+
+
+def _hist_gradient_boosting(seed):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=seed)
+
+
+def _random_forest(seed):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=200, random_state=seed)
+
+
+def _model_options(parser) -> None:
+    parser.add_argument("--model", choices=list(MODELS), default="logistic",
+                        help="the model the fixes are validated with (default logistic regression)")
+    parser.add_argument("--scoring", nargs="+", metavar="SCORE",
+                        help="scores to report, the first decides (default: balanced_accuracy, gmean, f1_macro, "
+                             "mcc, roc_auc_ovr, average_precision_macro, neg_log_loss)")
+
+
+def _check_scoring(names) -> None:
+    if names:
+        from .metrics import get_scorers
+
+        get_scorers(list(names))  # unknown names: one line, before any work
 
 
 def _common(parser) -> None:
@@ -194,8 +250,12 @@ def _run_audit(args) -> int:
         if check not in (checks or _all_checks()):
             raise DataError(f"--fail-on names {check!r}, which is not among the checks run: "
                             f"{', '.join(checks or _all_checks())}")
+    if args.validate:
+        _check_scoring(args.scoring)
     report = audit(frame, args.target, test=test, checks=checks, cv=args.cv, n_jobs=args.n_jobs,
                    random_state=args.random_state, verbose=not args.quiet)
+    if args.validate:
+        _validate(report, args)
     for option, write in (("html", report.to_html), ("json", report.to_json)):
         if getattr(args, option):
             write(getattr(args, option))
@@ -217,6 +277,36 @@ def _run_audit(args) -> int:
     if failed:
         print("datafix audit: failed: " + "; ".join(failed), file=sys.stderr)
         return EXIT_FAILED_GATE
+    return EXIT_OK
+
+
+def _validate(report, args):
+    """Run the fix comparison of a validated recommend(); the report keeps it."""
+    if not args.quiet:
+        print(f"datafix: comparing candidate fixes with {args.model} on 5x2 folds ...", file=sys.stderr)
+    report.recommend(MODELS[args.model](args.random_state), validate=True, scoring=args.scoring,
+                     n_jobs=args.n_jobs, random_state=args.random_state, verbose=not args.quiet)
+    return report.comparison
+
+
+#: The checks whose findings decide the candidate fixes of ``datafix compare``.
+COMPARE_CHECKS = ["class_imbalance", "label", "duplicates", "conflicting_labels"]
+
+
+def _run_compare(args) -> int:
+    from .auditing import audit
+
+    frame = read_table(args.path, encoding=args.encoding)
+    _target_column(frame, args.target, args.path)
+    _check_scoring(args.scoring)
+    report = audit(frame, args.target, checks=COMPARE_CHECKS, n_jobs=args.n_jobs, random_state=args.random_state,
+                   verbose=not args.quiet)
+    comparison = _validate(report, args)
+    print(comparison)
+    for option, write in (("html", comparison.to_html), ("json", comparison.to_json)):
+        if getattr(args, option):
+            write(getattr(args, option))
+            print(f"wrote {getattr(args, option)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -370,7 +460,8 @@ def main(argv=None) -> int:
     """
     try:
         args = _build_parser().parse_args(argv)
-        runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance}[args.command]
+        runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance,
+                  "compare": _run_compare}[args.command]
         return runner(args)
     except DataError as error:
         print(f"datafix: error: {error}", file=sys.stderr)

@@ -237,7 +237,7 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
         if position == last_graph_user:
             context.release_neighbor_graph()  # no later check reads it: free its memory for the rest
     progress.close()
-    return AuditReport.from_results(
+    report = AuditReport.from_results(
         results,
         skipped=skipped,
         seconds=seconds,
@@ -247,3 +247,5 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
         duration=time.perf_counter() - started,
         test_index=None if test_features is None else test_features.index,
     )
+    report._source = (data, target, y)  # for recommend(validate=True): references to the caller's data, no copy
+    return report

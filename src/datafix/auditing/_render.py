@@ -60,6 +60,8 @@ def render_text(report) -> str:
         lines.append(f"{row.check}: {row.message}")
     for name, reason in report.skipped.items():
         lines.append(f"{name}: skipped ({reason})")
+    if report.comparison is not None:
+        lines += ["", repr(report.comparison)]
     return "\n".join(lines)
 
 
@@ -92,6 +94,14 @@ def render_markdown(report) -> str:
         parts += ["", "## Recommendations", ""]
         parts += [f"- **{r['check']}**: {r['action']}" + (f" (`datafix.{r['fix']}`)" if r["fix"] else "")
                   for r in recommendations]
+    if report.comparison is not None:
+        comparison = report.comparison
+        columns = ["fixes", "status", comparison.primary_score, "minority_recall", "difference", "ci_low", "ci_high",
+                   "verdict"]
+        parts += ["", "## Does the fix help?", "",
+                  f"Every candidate on the same {comparison.n_folds} folds; difference in "
+                  f"{comparison.primary_score} to the baseline `{comparison.baseline}`. "
+                  f"Recommended: **{comparison.best_}**.", "", _markdown_table(comparison.summary[columns])]
     return "\n".join(parts) + "\n"
 
 
@@ -103,6 +113,7 @@ th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th{background:#f
 td.text,th.text{text-align:left}
 .badge{display:inline-block;padding:.1em .6em;border-radius:1em;color:#fff;font-size:.8em;font-weight:600}
 .muted{color:#666;font-size:.9em}.scroll{overflow-x:auto}
+.helps{color:#2e7d32;font-weight:600}.hurts,.failed{color:#c62828;font-weight:600}
 img{max-width:100%;height:auto}.plots{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
 """
 
@@ -187,6 +198,8 @@ def render_html(report, *, plots: bool = True, fragment: bool = False) -> str:
             for name, uri in _plots(report)
         )
         parts.append(f'<h2>Plots</h2><div class="plots">{images}</div>')
+    if report.comparison is not None:
+        parts.append(report.comparison.to_html(plots=plots, fragment=True))
     for result in report.results.values():
         parts.append(f'<h2 id="check-{result.name}">{html.escape(result.title)} <code>{result.name}</code> '
                      f"{_badge(result.severity)}</h2><p>{html.escape(result.message)}</p>")

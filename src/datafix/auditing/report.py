@@ -119,6 +119,9 @@ class AuditReport:
         self.examples = examples
         self.test_issues = test_issues
         self.class_counts = class_counts
+        #: The :class:`datafix.FixComparison` of a validated :meth:`recommend` (``None`` before one).
+        self.comparison = None
+        self._source = None
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -236,30 +239,84 @@ class AuditReport:
                            "unless they are truly known at prediction time", "fix": None})
         return advice
 
-    def recommend(self, estimator=None, *, random_state=None):
-        """A :class:`datafix.Pipeline` of the fixes that address what was found.
+    def audited_data(self):
+        """The features and labels this report was made from, as :func:`datafix.audit` split them.
 
-        Steps, in this order, each only when its issue was found: dropping
-        duplicates and resolving conflicting labels (``DuplicateRemover``),
-        cleaning label issues (``LabelCleaner``), weighting classes
-        (``ClassWeighter``; imbalanced-learn's ``RandomOverSampler`` instead
-        when the model's ``fit`` takes no ``sample_weight``). The pipeline
-        ends with ``estimator`` when one is given (so ``.fit(X, y)`` trains it
-        on the fixed data; the steps of a scikit-learn ``Pipeline`` are
-        spliced in, so the weights reach its final model); otherwise it is a
-        pipeline of fixes whose ``fit_resample`` returns the fixed data.
-        Advice that no fix carries out is in :meth:`recommendations`.
+        The report keeps a reference to the data passed to the audit (no
+        copy), so change that data after the audit and this changes too.
+
+        Returns
+        -------
+        features : DataFrame
+        labels : ndarray
+
+        Raises
+        ------
+        ValueError
+            When the report holds no data or no labels (it was not made by
+            :func:`datafix.audit` with a target).
+        """
+        source = getattr(self, "_source", None)
+        if source is None or (source[1] is None and source[2] is None):
+            raise ValueError("this report holds no labelled data to validate fixes on; make it with "
+                             "datafix.audit(data, target=...) or call recommend(validate=False).")
+        from ._audit import _check_target, _split_target
+
+        features, labels, name = _split_target(*source)
+        return features, _check_target(labels, features, name)
+
+    def recommend(self, estimator=None, *, validate=None, preprocessing="auto", scoring=None, cv=None,
+                  n_jobs=None, random_state=None, verbose=False):
+        """A :class:`datafix.Pipeline` that fits the audited data: preprocessing, the fixes that help, the model.
+
+        **Validated** (the default when ``estimator`` is given): the
+        candidate fixes for what the audit found (see
+        :func:`datafix.auditing.recommend.candidate_fixes`: class weights,
+        random over/under-sampling and SMOTE / SMOTE-NC for imbalance; drop,
+        relabel and down-weight for label issues; duplicate removal; and
+        combinations) are scored against the model alone by
+        :func:`datafix.compare_fixes` on the same repeated folds of the
+        audited data. A fix goes in only if it beats the baseline beyond the
+        noise of the folds on the primary score (balanced accuracy by default)
+        without hurting the smallest class's recall; otherwise the baseline
+        wins. The comparison is kept in :attr:`comparison` and rendered in the
+        HTML, Markdown, text and JSON reports.
+
+        **Heuristic** (``validate=False``, or no ``estimator``): every fix
+        for every finding, in this order: ``DuplicateRemover``,
+        ``LabelCleaner``, ``ClassWeighter`` (imbalanced-learn's
+        ``RandomOverSampler`` instead when the model's ``fit`` takes no
+        ``sample_weight``). Fast, but nothing is measured.
+
+        With an ``estimator`` the pipeline starts with the preprocessing the
+        data needs (:func:`datafix.preprocessing.make_preprocessing`: an
+        imputer before the fixes, one-hot encoding and scaling after them),
+        so ``.fit(X, y)`` takes the same DataFrame the audit accepted,
+        strings and missing values included; the steps of a scikit-learn
+        ``Pipeline`` are spliced in, so weights reach its final model.
+        Without one it is a pipeline of fixes whose ``fit_resample`` returns
+        the fixed data. Advice that no fix carries out is in
+        :meth:`recommendations`.
 
         Parameters
         ----------
         estimator : estimator or scikit-learn Pipeline, optional
             The model to append.
+        validate : bool, optional
+            Compare the candidates before choosing (default: when
+            ``estimator`` is given).
+        preprocessing : "auto", None or (before, after), default="auto"
+            As in :func:`datafix.compare_fixes`; ``None`` leaves the data as
+            it is (the model must take it).
+        scoring, cv, n_jobs, verbose
+            Passed to :func:`datafix.compare_fixes` (primary score first).
         random_state : int, optional
-            Passed to the fixes that take one.
+            Passed to the fixes that take one and seeds the folds.
 
         Returns
         -------
         datafix.Pipeline
+            Unfitted.
 
         Raises
         ------
@@ -269,37 +326,24 @@ class AuditReport:
 
         Examples
         --------
-        >>> import pandas as pd, datafix as dfx
-        >>> frame = pd.DataFrame({"x": list(range(40)), "y": [0] * 36 + [1] * 4})
-        >>> report = dfx.audit(frame, "y", checks=["class_imbalance"])
+        >>> import numpy as np, pandas as pd, datafix as dfx
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> rng = np.random.default_rng(0)
+        >>> frame = pd.DataFrame({"x": rng.normal(size=400), "colour": rng.choice(["red", "blue", None], 400)})
+        >>> frame["y"] = np.where(frame["x"] + rng.normal(scale=0.5, size=400) > 1.8, "rare", "common")
+        >>> report = dfx.audit(frame, "y", checks=["class_imbalance"], random_state=0)
         >>> report.recommend()
         Pipeline(steps=[('classweighter', ClassWeighter())])
+        >>> pipe = report.recommend(LogisticRegression(), random_state=0)
+        >>> report.comparison.best_, [name for name, _ in pipe.steps]
+        ('class_weights', ['columntransformer-1', 'classweighter', 'columntransformer-2', 'logisticregression'])
+        >>> pipe.fit(frame.drop(columns="y"), frame["y"]).predict(frame.drop(columns="y")[:2]).shape
+        (2,)
         """
-        from sklearn.pipeline import Pipeline as SklearnPipeline
-        from sklearn.utils.validation import has_fit_parameter
+        from .recommend import recommend_pipeline
 
-        from .. import make_pipeline
-
-        model_steps = []
-        if estimator is not None:
-            model_steps = [step for _, step in estimator.steps] if isinstance(estimator, SklearnPipeline) \
-                else [estimator]
-        takes_weights = not model_steps or has_fit_parameter(model_steps[-1], "sample_weight")
-        steps = []
-        for item in self.recommendations():
-            if item["fix"] == "ClassWeighter" and not takes_weights:
-                from imblearn.over_sampling import RandomOverSampler
-
-                steps.append(RandomOverSampler(random_state=random_state))
-            elif item["fix"]:
-                steps.append(_make_fix(item["fix"], random_state))
-        steps += model_steps
-        if not steps:
-            raise ValueError(
-                "the audit found nothing a datafix fix addresses; pass estimator= to get a pipeline "
-                "with just the model, or see report.recommendations() for advice."
-            )
-        return make_pipeline(*steps)
+        return recommend_pipeline(self, estimator, validate=validate, preprocessing=preprocessing, scoring=scoring,
+                                  cv=cv, n_jobs=n_jobs, random_state=random_state, verbose=verbose)
 
     # -- renderers ------------------------------------------------------------------------------
     def to_dict(self, *, max_rows: int | None = None) -> dict:
@@ -338,6 +382,7 @@ class AuditReport:
             "created": self.info["created"],
             "datafix_version": self.info["datafix_version"],
             "duration_seconds": self.info["duration_seconds"],
+            "comparison": None if self.comparison is None else self.comparison.to_dict(),
         })
 
     def to_json(self, path=None, *, max_rows: int | None = None, indent: int | None = 2) -> str:
@@ -399,10 +444,3 @@ class AuditReport:
 
         return render_text(self)
 
-
-def _make_fix(name: str, random_state):
-    import datafix
-
-    if name == "LabelCleaner":
-        return datafix.LabelCleaner(random_state=random_state)
-    return getattr(datafix, name)()
