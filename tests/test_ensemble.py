@@ -353,7 +353,10 @@ def test_cross_validate_and_grid_search_over_fixes_and_estimator_params():
     assert scores["test_score"].shape == (3,) and np.all(scores["test_score"] > 0.5)
     grid = GridSearchCV(
         model,
-        {"fixes": [RandomUnderSampler(), [SMOTE(), RandomUnderSampler()], ClassWeighter()], "estimator__max_depth": [2, 4]},
+        {
+            "fixes": [RandomUnderSampler(), [SMOTE(), RandomUnderSampler()], ClassWeighter()],
+            "estimator__max_depth": [2, 4],
+        },
         cv=3,
         scoring="balanced_accuracy",
     ).fit(X, y)
@@ -397,8 +400,16 @@ def test_bad_data_fails_before_fitting(change, error, message):
         ({"max_samples": 1}, ValueError, "one row of each of the 2 classes"),
         ({"max_samples": 10_000, "bootstrap": False}, ValueError, "lower max_samples or set bootstrap=True"),
         ({"fixes": StandardScaler()}, ValueError, "fixes"),
-        ({"fixes": [RandomUnderSampler(), StandardScaler()]}, TypeError, r"fixes\[1\] \(StandardScaler\) has no fit_resample"),
-        ({"fixes": SMOTE(k_neighbors=5), "max_samples": 0.1}, ValueError, r"class 1 has 3 rows .* SMOTE\(k_neighbors=5\) needs at least 6"),
+        (
+            {"fixes": [RandomUnderSampler(), StandardScaler()]},
+            TypeError,
+            r"fixes\[1\] \(StandardScaler\) has no fit_resample",
+        ),
+        (
+            {"fixes": SMOTE(k_neighbors=5), "max_samples": 0.1},
+            ValueError,
+            r"class 1 has 3 rows .* SMOTE\(k_neighbors=5\) needs at least 6",
+        ),
         ({"fixes": LabelCleaner(cv=5), "max_samples": 0.1}, ValueError, r"LabelCleaner\(cv=5\) needs at least 5"),
     ],
 )

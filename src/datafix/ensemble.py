@@ -118,10 +118,6 @@ def _default_estimator():
     return DecisionTreeClassifier()
 
 
-def _describe(step) -> str:
-    return f"{type(step).__name__}"
-
-
 class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
     """Bagging in which every member is fitted through fixes: balanced bagging with any fix.
 
@@ -277,7 +273,7 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
             if not is_fix(fix):
                 where = "fixes" if not isinstance(self.fixes, (list, tuple)) else f"fixes[{position}]"
                 raise TypeError(
-                    f"{where} ({_describe(fix)}) has no fit_resample: fixes must be datafix fixes or "
+                    f"{where} ({type(fix).__name__}) has no fit_resample: fixes must be datafix fixes or "
                     f"imbalanced-learn samplers. Put transformers in the estimator instead, e.g. "
                     f"estimator=make_pipeline(StandardScaler(), LogisticRegression())."
                 )
@@ -311,10 +307,11 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
             k_neighbors = params.get("k_neighbors")
             if isinstance(k_neighbors, Integral) and not isinstance(k_neighbors, bool):
                 # over-samplers build neighbours within each class they grow (the smaller ones)
-                needs.append((k_neighbors + 1, f"{_describe(fix)}(k_neighbors={k_neighbors})", rows_per_class < largest))
+                grown = rows_per_class < largest
+                needs.append((k_neighbors + 1, f"{type(fix).__name__}(k_neighbors={k_neighbors})", grown))
             cv = params.get("cv")
             if isinstance(cv, Integral) and not isinstance(cv, bool):
-                needs.append((cv, f"{_describe(fix)}(cv={cv})", np.ones(len(classes), dtype=bool)))
+                needs.append((cv, f"{type(fix).__name__}(cv={cv})", np.ones(len(classes), dtype=bool)))
             for needed, who, applies in needs:
                 short = applies & (rows_per_class < needed)
                 if short.any():
@@ -325,7 +322,7 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
                         f"needs at least {needed}; lower that parameter, raise max_samples, or drop the class."
                     )
 
-    def _check_weights_accepted(self, estimator, fixes, sample_weight) -> None:
+    def _check_weights_accepted(self, estimator, sample_weight) -> None:
         if sample_weight is None:
             return
         final = _final_estimator(estimator)
@@ -336,7 +333,7 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
                 else "use an estimator whose fit takes sample_weight, or fit without weights"
             )
             raise TypeError(
-                f"sample_weight was passed but the estimator ({_describe(final)}) does not accept "
+                f"sample_weight was passed but the estimator ({type(final).__name__}) does not accept "
                 f"sample_weight in fit; {hint}."
             )
 
@@ -367,7 +364,7 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
         n_rows = num_rows(X)
         y = check_labels(y, n_rows=n_rows)
         sample_weight = check_sample_weight(sample_weight, n_rows)
-        self._check_weights_accepted(estimator, fixes, sample_weight)
+        self._check_weights_accepted(estimator, sample_weight)
         validate_data(self, X, reset=True, skip_check_array=True)
 
         classes, codes = np.unique(y, return_inverse=True)
