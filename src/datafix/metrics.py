@@ -500,7 +500,7 @@ def _probability_scores(codes, proba, weights) -> dict:
 
 
 def _probability_score(y_true, y_proba, *, score, labels=None, sample_weight=None) -> float:
-    """One of the probability scores of :func:`imbalanced_report`, by name."""
+    """One of the probability scores of ``imbalanced_report``, by name."""
     _, codes, proba, _, weights = _check_probabilities(
         y_true, y_proba, labels=labels, sample_weight=sample_weight
     )
@@ -549,12 +549,12 @@ def imbalanced_report(y_true, y_pred, y_proba=None, *, labels=None, sample_weigh
         ``report.attrs["scores"]`` is a dict of dataset-level scores:
         ``balanced_accuracy`` (mean recall), ``mcc`` (Matthews correlation),
         ``gmean`` (geometric mean of the recalls, see
-        :func:`geometric_mean_score`) and, with ``y_proba``,
+        ``geometric_mean_score``) and, with ``y_proba``,
         ``average_precision_macro`` (mean one-vs-rest PR-AUC over the
         classes, both classes when binary), ``roc_auc_ovr`` (mean one-vs-rest
         ROC-AUC), ``brier`` (scikit-learn's ``brier_score_loss``: in [0, 1]
         for two classes, the multiclass sum over classes in [0, 2]
-        otherwise), ``ece`` (:func:`expected_calibration_error`, 10 bins)
+        otherwise), ``ece`` (``expected_calibration_error``, 10 bins)
         and ``log_loss``. A one-vs-rest score is averaged over the classes
         that have both positive and negative rows; with none, it is NaN.
 
@@ -726,20 +726,18 @@ def get_scorer(name):
     which a class is missing from the true labels: the probability scorers
     take the classes from the fitted estimator's ``classes_``.
 
-    ============================  ====================================================
-    name                          score
-    ============================  ====================================================
-    ``"gmean"``                   :func:`geometric_mean_score` (multiclass)
-    ``"specificity"``             :func:`specificity_score`, macro average
-    ``"mcc"``                     ``matthews_corrcoef``
-    ``"balanced_accuracy"``       ``balanced_accuracy_score``
-    ``"f1_macro"``                ``f1_score(average="macro")``
-    ``"average_precision_macro"`` mean one-vs-rest average precision (PR-AUC)
-    ``"roc_auc_ovr"``             mean one-vs-rest ROC-AUC
-    ``"neg_brier_score"``         minus the Brier score (multiclass-aware)
-    ``"neg_ece"``                 minus :func:`expected_calibration_error`
-    ``"neg_log_loss"``            minus the log loss
-    ============================  ====================================================
+    | name | score |
+    |---|---|
+    | ``"gmean"`` | ``geometric_mean_score`` (multiclass) |
+    | ``"specificity"`` | ``specificity_score``, macro average |
+    | ``"mcc"`` | ``matthews_corrcoef`` |
+    | ``"balanced_accuracy"`` | ``balanced_accuracy_score`` |
+    | ``"f1_macro"`` | ``f1_score(average="macro")`` |
+    | ``"average_precision_macro"`` | mean one-vs-rest average precision (PR-AUC) |
+    | ``"roc_auc_ovr"`` | mean one-vs-rest ROC-AUC |
+    | ``"neg_brier_score"`` | minus the Brier score (multiclass-aware) |
+    | ``"neg_ece"`` | minus ``expected_calibration_error`` |
+    | ``"neg_log_loss"`` | minus the log loss |
 
     The last five call ``predict_proba``; the others ``predict``. Any other
     name is looked up with ``sklearn.metrics.get_scorer``.
@@ -796,7 +794,7 @@ def get_scorers(scoring):
     Parameters
     ----------
     scoring : str, list or tuple of str, dict, or callable
-        A name (see :func:`get_scorer`); several names; a dict from your
+        A name (see ``get_scorer``); several names; a dict from your
         name to a scoring name or a scorer callable; or one callable
         ``scorer(estimator, X, y)``, named ``"score"``.
 
