@@ -226,3 +226,15 @@ def test_weights_through_samplers_on_sparse_input(data):
         known = pipe.source_indices_ >= 0
         np.testing.assert_allclose(pipe[-1].fit_weight_[known], weights[pipe.source_indices_[known]])
         assert sparse.issparse(pipe[-1].fit_X_)
+
+
+def test_prior_correction_is_off_by_default_and_a_plain_parameter(data):
+    X, y, weights = data
+    pipe = dfx.make_pipeline(RandomUnderSampler(random_state=0), LogisticRegression())
+    assert pipe.prior_correction is False and pipe.get_params()["prior_correction"] is False
+    pipe.fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(pipe.predict_proba(X), pipe[-1].predict_proba(X))
+    np.testing.assert_allclose(pipe.training_priors_, np.bincount(y, weights=weights) / weights.sum())
+    kept = pipe.source_indices_
+    np.testing.assert_allclose(pipe.fitted_priors_, np.bincount(y[kept], weights=weights[kept]) / weights[kept].sum())
+    assert dfx.Pipeline(pipe.steps, prior_correction=True)[:1].prior_correction is False
