@@ -603,3 +603,13 @@ def test_probability_scorer_needs_predict_proba():
     model = LinearSVC().fit(X, y)
     _raises("scoring 'neg_ece' needs a fitted classifier with classes_ and predict_proba", get_scorer("neg_ece"),
             model, X, y)
+
+
+def test_scorers_pickle_for_parallel_cross_validation():
+    import pickle
+
+    X, y = _imbalanced_problem(3)
+    model = LogisticRegression().fit(X, y)
+    for name in scorer_names():
+        scorer = get_scorer(name)
+        assert pickle.loads(pickle.dumps(scorer))(model, X, y) == pytest.approx(scorer(model, X, y)), name
