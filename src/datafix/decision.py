@@ -11,10 +11,8 @@ sound footing.
     priors ``pi_trained`` and the data it will meet has priors ``pi_target``
     (with the same ``p(x | c)``), then
 
-    .. math::
-
-        p'(c \\mid x) = \\frac{p(c \\mid x)\\, \\pi_{target}(c) / \\pi_{trained}(c)}
-                             {\\sum_k p(k \\mid x)\\, \\pi_{target}(k) / \\pi_{trained}(k)}
+    ``p'(c | x) = p(c | x) * pi_target(c) / pi_trained(c)``, renormalised so
+    that each row sums to one.
 
     :class:`datafix.Pipeline` applies it for you with
     ``prior_correction=True``.
