@@ -103,7 +103,7 @@ def main():
         f"10 trees per ensemble, {n_folds}-fold stratified CV x {seeds} seeds (same folds for every model), "
         f"n_jobs={args.n_jobs}"
     )
-    print(f"{'data set':<40} {'model':<32} {'balanced acc':>14} {'fit s':>8} {'time ratio':>10}")
+    print(f"{'data set':<42} {'model':<32} {'balanced acc':>14} {'fit s':>8} {'time ratio':>10}")
     for name, X, y in datasets(args.quick):
         counts = np.bincount(np.unique(y, return_inverse=True)[1])
         reference_time = None
@@ -112,7 +112,7 @@ def main():
             reference_time = fit_time if reference_time is None else reference_time
             label = f"{name} [{'/'.join(map(str, counts))}]" if model_name.startswith("imblearn") else ""
             print(
-                f"{label:<40} {model_name:<32} {scores.mean():>7.3f} ±{scores.std():.3f} "
+                f"{label:<42} {model_name:<32} {scores.mean():>7.3f} ±{scores.std():.3f} "
                 f"{fit_time:>8.2f} {fit_time / reference_time:>10.2f}"
             )
 
