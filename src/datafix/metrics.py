@@ -685,7 +685,7 @@ def _make_datafix_scorer(name):
     if name == "balanced_accuracy":
         return make_scorer(balanced_accuracy_score)
     if name == "f1_macro":
-        return make_scorer(f1_score, average="macro", zero_division=0.0)
+        return make_scorer(f1_score, average="macro", zero_division=0.0, pos_label=None)  # no pos_label=1 default: string labels
     score, sign = _PROBABILITY_SCORERS[name]
     return _ProbabilityScorer(name, score, sign)
 

@@ -218,7 +218,7 @@ def paired_interval(differences, test_fraction, confidence=0.95):
     --------
     >>> from datafix.selection import paired_interval
     >>> mean, low, high = paired_interval([0.05, 0.04, 0.06, 0.05, 0.05, 0.04, 0.06, 0.05, 0.05, 0.05], 1.0)
-    >>> round(mean, 3), low > 0
+    >>> round(mean, 3), bool(low > 0)
     (0.05, True)
     """
     differences = np.asarray(differences, dtype=float)

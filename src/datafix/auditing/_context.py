@@ -76,9 +76,10 @@ def column_kinds(frame: pd.DataFrame) -> dict:
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
-    """Impute NaN with the median and scale to zero mean, unit variance (float32, new array)."""
+    """Impute NaN and inf with the median of the finite values and scale to zero mean, unit variance
+    (float32, new array)."""
     values = np.array(values, dtype=np.float64)
-    missing = np.isnan(values)
+    missing = ~np.isfinite(values)
     if missing.all():
         return np.zeros(values.shape, dtype=np.float32)
     if missing.any():

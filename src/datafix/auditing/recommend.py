@@ -55,9 +55,9 @@ def _found(report) -> set:
     return {r.name for r in report.results.values() if r.issues or r.severity != "none"}
 
 
-def candidate_fixes(report, X, labels, estimator=None, *, random_state=None,
+def candidate_fixes(found, X, labels, estimator=None, *, random_state=None,
                     train_fraction: float = DEFAULT_TRAIN_FRACTION) -> dict:
-    """The candidates worth comparing for what ``report`` found: ``{name: [fixes]}``, baseline ``"none"`` first.
+    """The candidates worth comparing for what an audit found: ``{name: [fixes]}``, baseline ``"none"`` first.
 
     * class imbalance: class weights (when the model takes ``sample_weight``),
       random over- and under-sampling, and SMOTE / SMOTE-NC / SMOTE-N when
@@ -71,7 +71,8 @@ def candidate_fixes(report, X, labels, estimator=None, *, random_state=None,
 
     Parameters
     ----------
-    report : AuditReport
+    found : AuditReport or collection of str
+        A report (its checks that found something count), or check names.
     X : DataFrame or array-like
         The features as the fixes will see them (after the imputer).
     labels : array-like
@@ -94,6 +95,8 @@ def candidate_fixes(report, X, labels, estimator=None, *, random_state=None,
     >>> report = dfx.audit(frame, "y", checks=["class_imbalance"])
     >>> list(candidate_fixes(report, frame[["x"]], frame["y"]))
     ['none', 'class_weights', 'random_oversample', 'random_undersample', 'smote']
+    >>> list(candidate_fixes({"duplicates"}, frame[["x"]], frame["y"]))
+    ['none', 'deduplicate']
     """
     from imblearn.over_sampling import RandomOverSampler
     from imblearn.under_sampling import RandomUnderSampler
@@ -102,7 +105,7 @@ def candidate_fixes(report, X, labels, estimator=None, *, random_state=None,
     from ..labels import LabelCleaner
     from ..weighting import ClassWeighter
 
-    found = _found(report)
+    found = _found(found) if hasattr(found, "results") else set(found)
     takes_weights = _takes_weights(estimator)
     _, counts = np.unique(np.asarray(labels), return_counts=True)
     train_minimum = int(np.floor(counts.min() * train_fraction))

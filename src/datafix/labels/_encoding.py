@@ -109,11 +109,12 @@ def _has_missing(X) -> bool:
 
 
 def _standardise(values: np.ndarray) -> np.ndarray:
-    """Median-impute NaN and scale each column to unit variance (constant columns become 0)."""
+    """Median-impute NaN and inf and scale each column to unit variance (constant columns become 0)."""
     values = np.array(values, dtype=np.float64, copy=True)
     if values.size == 0:
         return values
-    missing = np.isnan(values)
+    missing = ~np.isfinite(values)
+    values[missing] = np.nan
     if missing.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column has no median
