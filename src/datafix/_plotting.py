@@ -45,8 +45,10 @@ def comparison_distributions(comparison) -> str:
             axes.scatter(values, np.full(len(values), position), s=10, alpha=0.6, color="#1565c0", zorder=3)
     baseline = comparison.summary.loc[comparison.baseline, primary]
     if np.isfinite(baseline):
-        axes.axvline(baseline, color="#888", linestyle="--", linewidth=1, label=f"baseline mean ({comparison.baseline})")
+        axes.axvline(baseline, color="#888", linestyle="--", linewidth=1,
+                     label=f"baseline mean ({comparison.baseline})")
         axes.legend(loc="lower right", fontsize=8)
+    axes.invert_yaxis()  # candidates top to bottom in the summary's order, the baseline first
     axes.set_xlabel(f"{primary} per fold")
     axes.set_title(f"{primary}: every candidate on the same {comparison.n_folds} folds")
     return to_data_uri(figure)
@@ -73,5 +75,5 @@ def comparison_radar(comparison) -> str | None:
     axes.set_xticklabels(axes_names, fontsize=8)
     axes.set_ylim(0, 1)
     axes.set_title("Mean scores per candidate", pad=18)
-    axes.legend(loc="upper right", bbox_to_anchor=(1.35, 1.1), fontsize=8)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.12, 1.05), fontsize=8)
     return to_data_uri(figure)
