@@ -90,7 +90,7 @@ def read_table(path: str, *, encoding: str = "utf-8") -> pd.DataFrame:
 
 def write_table(frame: pd.DataFrame, path: str) -> None:
     """Write ``frame`` as CSV or Parquet (by suffix), atomically, without the index."""
-    from .auditing.report import write_atomically
+    from ._io import write_atomically
 
     if path.lower().endswith(PARQUET_SUFFIXES):
         write_atomically(path, lambda stream: frame.to_parquet(stream, index=False), mode="wb")
@@ -260,7 +260,7 @@ def _run_audit(args) -> int:
         if getattr(args, option):
             write(getattr(args, option))
     if args.markdown:
-        from .auditing.report import write_atomically
+        from ._io import write_atomically
 
         write_atomically(args.markdown, report.to_markdown())
     print(report)

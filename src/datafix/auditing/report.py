@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as _datetime
 import json
-import os
-import tempfile
 
 import numpy as np
 import pandas as pd
 
+from .._io import write_atomically  # re-exported: it lived here before datafix._io
 from ._base import SEVERITIES, CheckResult
 
 __all__ = ["AuditReport", "SCHEMA", "SCHEMA_VERSION", "write_atomically"]
@@ -20,42 +19,6 @@ SCHEMA_VERSION = 1
 
 #: Rows shown per check in the HTML and Markdown reports.
 TOP_ROWS = 10
-
-
-def write_atomically(path, content, mode: str = "w") -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder and a rename.
-
-    An interrupted write never leaves a half-written file over an existing
-    one: the old file stays until the new one is complete.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from datafix.auditing.report import write_atomically
-    >>> path = os.path.join(tempfile.mkdtemp(), "out.txt")
-    >>> write_atomically(path, "hello")
-    >>> open(path).read()
-    'hello'
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".datafix-", suffix=".part", dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as stream:
-            if callable(content):
-                content(stream)
-            else:
-                stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _jsonable(value):
