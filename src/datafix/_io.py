@@ -18,7 +18,6 @@ datafix process left behind (:func:`remove_stale_temporaries`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import signal
@@ -178,12 +177,12 @@ def check_writable(path) -> str:
     absolute = os.path.abspath(path)
     folder = os.path.dirname(absolute)
     if os.path.isdir(absolute):
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a folder; give a file name")
+        raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name")
     if not os.path.isdir(folder):
         what = "is not a folder" if os.path.exists(folder) else "does not exist"
-        raise FileNotFoundError(errno.ENOENT, f"cannot write {path}: the folder {folder} {what}; create it first")
+        raise FileNotFoundError(f"cannot write {path}: the folder {folder} {what}; create it first")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, f"cannot write {path}: the folder {folder} is not writable; "
+        raise PermissionError(f"cannot write {path}: the folder {folder} is not writable; "
                                             f"choose another output folder")
     return absolute
 
@@ -243,7 +242,7 @@ def write_atomically(path, content, mode: str = "w") -> None:
                     prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX, dir=folder
                 )
             except OSError as error:
-                raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
+                raise type(error)(f"cannot write {path}: {error.strerror or error}") from None
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions

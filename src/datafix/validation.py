@@ -8,12 +8,27 @@ them mutates its input.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["check_features", "check_labels", "check_sample_weight", "num_rows"]
+__all__ = [
+    "check_classification_target",
+    "check_column_names",
+    "check_features",
+    "check_hashable_cells",
+    "check_labels",
+    "check_sample_weight",
+    "num_rows",
+    "warn_similar_labels",
+]
+
+#: A numeric target with more distinct values than this (and than ``CONTINUOUS_SHARE`` of its rows) that are
+#: not all whole numbers is a quantity to predict, not classes.
+CONTINUOUS_MIN_VALUES = 20
+CONTINUOUS_SHARE = 0.05
 
 
 def num_rows(X) -> int:
@@ -123,7 +138,131 @@ def check_labels(y, *, name: str = "y", n_rows: int | None = None, min_classes: 
             f"{name} has {found}; at least {min_classes} classes are needed. "
             f"Check that the right column was passed as the target."
         )
+    warn_similar_labels(classes, name=name)
     return values
+
+
+def warn_similar_labels(classes, *, name: str = "y") -> None:
+    """Warn when distinct class labels differ only by surrounding whitespace or letter case.
+
+    ``" positive"`` and ``"positive"`` are two classes to every model; that is
+    almost always a data-entry slip, so say so (the labels are not changed).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from datafix.validation import warn_similar_labels
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_similar_labels(["positive", " positive", "negative"])
+    >>> print(caught[0].message)
+    y has labels that differ only by surrounding whitespace or letter case: ' positive' and 'positive'; they are different classes to a model. If they mean the same class, strip and unify them first (e.g. y.str.strip().str.lower()).
+    """
+    text = [c for c in classes if isinstance(c, str)]
+    if len(text) < 2:
+        return
+    groups: dict[str, list[str]] = {}
+    for label in text:
+        groups.setdefault(label.strip().casefold(), []).append(label)
+    clashes = [sorted(group) for group in groups.values() if len(group) > 1]
+    if not clashes:
+        return
+    shown = "; ".join(" and ".join(repr(label) for label in group) for group in clashes[:3])
+    more = f" (and {len(clashes) - 3} more groups)" if len(clashes) > 3 else ""
+    warnings.warn(
+        f"{name} has labels that differ only by surrounding whitespace or letter case: {shown}{more}; they are "
+        f"different classes to a model. If they mean the same class, strip and unify them first "
+        f"(e.g. y.str.strip().str.lower()).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def check_classification_target(values, *, name: str = "y") -> None:
+    """Refuse a target that holds a continuous quantity rather than classes.
+
+    A numeric target counts as continuous when its values are not all whole
+    numbers and it has more than 20 distinct values (and more than 5% of
+    its rows): the classes would be almost one row each, and per-class
+    fixes (weights, resampling, label checks) are meaningless. Float
+    targets with a few distinct values (``0.5``, ``1.0``, ``1.5``) are
+    classes and pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.validation import check_classification_target
+    >>> check_classification_target(np.linspace(0, 1, 100), name="target column 'price'")
+    Traceback (most recent call last):
+    ...
+    ValueError: target column 'price' looks continuous (100 distinct numbers, not whole numbers, e.g. 0.0101); ...
+    """
+    values = np.asarray(values)
+    if values.dtype.kind not in "fc" or not len(values):
+        return
+    finite = values[np.isfinite(values)]
+    if not len(finite) or np.all(finite == np.round(finite)):
+        return
+    distinct = np.unique(finite)
+    if len(distinct) <= max(CONTINUOUS_MIN_VALUES, CONTINUOUS_SHARE * len(values)):
+        return
+    example = next(v for v in distinct if v != np.round(v))
+    raise ValueError(
+        f"{name} looks continuous ({len(distinct)} distinct numbers, not whole numbers, e.g. {example:.3g}); "
+        f"datafix works on class labels, and it has no regression path. Pass a column of classes, or bin "
+        f"the numbers into classes first (e.g. pd.qcut(values, 4, labels=False))."
+    )
+
+
+def check_column_names(frame: pd.DataFrame, *, name: str = "X") -> None:
+    """Refuse a DataFrame whose column names repeat (``frame[col]`` would be a table, not a column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.validation import check_column_names
+    >>> check_column_names(pd.DataFrame([[1, 2, 3]], columns=["a", "b", "a"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has duplicate column names: 'a' (2 times); rename the columns so that each name is unique.
+    """
+    columns = pd.Index(frame.columns)
+    if columns.is_unique:
+        return
+    counts = columns.value_counts()
+    repeated = counts[counts > 1]
+    shown = ", ".join(f"{c!r} ({n} times)" for c, n in list(repeated.items())[:5])
+    more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+    raise ValueError(
+        f"{name} has duplicate column names: {shown}{more}; rename the columns so that each name is unique."
+    )
+
+
+def check_hashable_cells(frame: pd.DataFrame, *, name: str = "X") -> None:
+    """Refuse object columns whose cells hold lists, dicts, sets or arrays (one value per cell is needed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.validation import check_hashable_cells
+    >>> check_hashable_cells(pd.DataFrame({"tags": [["a", "b"], ["c"]]}))
+    Traceback (most recent call last):
+    ...
+    ValueError: X column 'tags' holds lists in 2 rows (e.g. row 0); ...
+    """
+    for column in frame.columns[(frame.dtypes == object).to_numpy()]:
+        series = frame[column]
+        try:
+            pd.unique(series.to_numpy())
+        except TypeError:
+            kinds = series.map(lambda v: isinstance(v, (list, dict, set, np.ndarray, pd.Series)))
+            bad = kinds.to_numpy(dtype=bool)
+            kind = type(series[bad].iloc[0]).__name__ if bad.any() else "unhashable value"
+            raise ValueError(
+                f"{name} column {column!r} holds {kind}s in {int(bad.sum())} rows (e.g. row "
+                f"{series.index[bad][0] if bad.any() else '?'}); each cell must hold one value. Join them "
+                f"into text or spread them over columns first (e.g. df[col].str.join('|'))."
+            ) from None
 
 
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
@@ -215,7 +354,7 @@ def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool
     >>> check_features(np.array([[1.0, np.nan]]), allow_nan=False)
     Traceback (most recent call last):
     ...
-    ValueError: X has 1 missing or infinite values; ...
+    ValueError: X has 1 missing or infinite values, all missing (NaN); ...
     """
     if X is None:
         raise ValueError(f"{name} is required: pass a 2-D table of features.")
@@ -227,6 +366,7 @@ def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool
         X = sp.csr_matrix(X)
         values = X.data
     elif isinstance(X, pd.DataFrame):
+        check_column_names(X, name=name)
         values = None
     else:
         X = np.asarray(X)
@@ -265,10 +405,19 @@ def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool
         if values is None:
             values = X.to_numpy()
         if values.dtype.kind in "fc" or values.dtype == object:
-            bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
+            numbers = np.asarray(values, dtype=np.float64)
+            infinite = np.isinf(numbers)
+            if infinite.any():
+                rows = _describe_positions(infinite.any(axis=1) if infinite.ndim == 2 else infinite)
+                raise ValueError(
+                    f"{name} has {int(infinite.sum())} infinite values (inf or -inf) at rows {rows}; this step "
+                    f"needs finite features. Replace them (e.g. X.replace([np.inf, -np.inf], np.nan) and then "
+                    f"impute) or drop those rows."
+                )
+            bad = np.isnan(numbers)
             if bad.any():
                 raise ValueError(
-                    f"{name} has {int(bad.sum())} missing or infinite values; this step needs finite "
+                    f"{name} has {int(bad.sum())} missing or infinite values, all missing (NaN); this step needs finite "
                     f"features. Impute them first (e.g. SimpleImputer) or drop those rows."
                 )
     return X

@@ -8,7 +8,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..validation import check_features, check_labels
+from ..validation import (
+    check_classification_target,
+    check_column_names,
+    check_features,
+    check_hashable_cells,
+    check_labels,
+)
 from ._base import CHECKS, Check
 from ._context import AuditContext
 from ._progress import Progress
@@ -56,6 +62,7 @@ def resolve_checks(checks) -> list[Check]:
 def _as_frame(X, name: str) -> pd.DataFrame:
     X = check_features(X, name=name, allow_sparse=False)
     if isinstance(X, pd.DataFrame):
+        check_hashable_cells(X, name=name)
         return X
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
@@ -70,6 +77,7 @@ def _split_target(data, target, y):
                 f"target={target!r} names a column, so data must be a DataFrame; got {type(data).__name__}. "
                 f"For arrays pass the labels as y=."
             )
+        check_column_names(data, name="data")
         if target not in data.columns:
             shown = ", ".join(map(str, list(data.columns)[:10]))
             raise ValueError(f"target column {target!r} is not in data; its columns are: {shown}.")
@@ -77,6 +85,8 @@ def _split_target(data, target, y):
             raise ValueError(f"data has only the target column {target!r}; at least one feature column is needed.")
         features = data.drop(columns=[target])
         return _as_frame(features, "data"), data[target], str(target)
+    if y is not None and (isinstance(y, pd.DataFrame) or np.ndim(y) != 1):
+        check_labels(y, name="y")  # the 1-D error, before pandas tries to make a Series of it
     features = _as_frame(data, "data")
     if y is None:
         return features, None, None
@@ -97,7 +107,9 @@ def _check_target(labels: pd.Series, features: pd.DataFrame, target_name) -> np.
             f"{name} has {int(missing.sum())} missing labels, at rows {rows}{more}; "
             f"fill them in or drop those rows before auditing."
         )
-    return check_labels(labels, name=name)
+    values = check_labels(labels, name=name)
+    check_classification_target(values, name=name)
+    return values
 
 
 def _check_label_inputs(labels, pred_proba, cv) -> None:
