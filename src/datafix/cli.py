@@ -5,24 +5,42 @@ gates); 2 usage or data error, reported as one line on stderr (no traceback).
 Progress goes to stderr, results to stdout, so ``datafix audit ... > out.txt``
 captures only the summary. Every output file is written atomically: through a
 temporary file in the same folder, renamed into place when complete, so an
-interrupted run never leaves a half-written file over an existing one.
+interrupted run (Ctrl-C, SIGTERM, SIGHUP, even SIGKILL) never leaves a
+half-written file over an existing one (see :mod:`datafix._io`).
+
+Before any work the outputs are checked: an output that is one of the input
+files (through symlinks, hard links and ``./`` spellings too) is refused
+unless ``--overwrite`` is given; an output whose extension names another
+format than the one written is refused; each output's folder must exist and
+be writable.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from ._io import Terminated, check_writable, remove_stale_temporaries, termination_as_exception, write_atomically
 from ._optional import MissingExtraError
 
 __all__ = ["main", "read_table", "write_table"]
 
 EXIT_OK, EXIT_FAILED_GATE, EXIT_ERROR = 0, 1, 2
 PARQUET_SUFFIXES = (".parquet", ".pq")
+#: The file extensions each output option writes, and the format's name.
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+OUTPUT_FORMATS = {
+    "output": (TABLE_SUFFIXES, "a CSV (.csv), tab-separated (.tsv) or Parquet (.parquet, .pq) table"),
+    "html": ((".html", ".htm"), "an HTML page"),
+    "json": ((".json",), "JSON"),
+    "markdown": ((".md", ".markdown"), "Markdown"),
+}
 
 
 class DataError(Exception):
@@ -59,11 +77,16 @@ def read_table(path: str, *, encoding: str = "utf-8") -> pd.DataFrame:
         head = stream.read(8192)
     if path.lower().endswith(PARQUET_SUFFIXES) or head[:4] == b"PAR1":
         try:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except ImportError:
             raise DataError("reading Parquet needs pyarrow: pip install 'datafix[parquet]'") from None
         except Exception as error:  # noqa: BLE001 - pyarrow raises many types
             raise DataError(f"{path}: not a readable Parquet file ({_first_line(error)})") from None
+        _check_unique_names(list(frame.columns), path)
+        if frame.shape[1] < 2 or len(frame) == 0:
+            raise DataError(f"{path}: the table has {frame.shape[1]} columns and {len(frame)} rows; expected a "
+                            f"target column, at least one feature and at least one row")
+        return frame
     if b"\x00" in head:
         raise DataError(f"{path}: not a table (binary content); expected a CSV or Parquet file")
     separator = "\t" if path.lower().endswith(".tsv") else ","
@@ -78,6 +101,9 @@ def read_table(path: str, *, encoding: str = "utf-8") -> pd.DataFrame:
         raise DataError(f"{path}: no columns to read; expected a CSV table with a header row") from None
     except pd.errors.ParserError as error:
         raise DataError(f"{path}: not a well-formed CSV table ({_first_line(error)})") from None
+    except (ValueError, UnicodeError, LookupError) as error:
+        raise DataError(f"{path}: not a readable CSV table ({_first_line(error)})") from None
+    _check_header(frame, path, separator, encoding)
     if frame.shape[1] < 2:
         raise DataError(
             f"{path}: found {frame.shape[1]} column; expected a table with a target column and at least "
@@ -88,14 +114,93 @@ def read_table(path: str, *, encoding: str = "utf-8") -> pd.DataFrame:
     return frame
 
 
-def write_table(frame: pd.DataFrame, path: str) -> None:
-    """Write ``frame`` as CSV or Parquet (by suffix), atomically, without the index."""
-    from ._io import write_atomically
+def _check_header(frame: pd.DataFrame, path: str, separator: str, encoding: str) -> None:
+    """Refuse a header that repeats a name (pandas would silently rename the copy to ``name.1``)."""
+    if not any(str(c).rsplit(".", 1)[-1].isdigit() for c in frame.columns):
+        return  # pandas renames repeats to name.N: without such a name there is no repeat
+    header = pd.read_csv(path, sep=separator, encoding=encoding, header=None, nrows=1, dtype=str,
+                         keep_default_na=False)
+    _check_unique_names([name for name in header.iloc[0].tolist() if name != ""], path)
 
-    if path.lower().endswith(PARQUET_SUFFIXES):
+
+def _check_unique_names(names: list, path: str) -> None:
+    counts = pd.Index(names).value_counts()
+    repeated = counts[counts > 1]
+    if len(repeated):
+        shown = ", ".join(f"{name!r} ({count} times)" for name, count in list(repeated.items())[:5])
+        more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+        raise DataError(f"{path}: the header repeats column names: {shown}{more}; rename the columns so that "
+                        f"each name is unique")
+
+
+def write_table(frame: pd.DataFrame, path: str) -> None:
+    """Write ``frame`` as CSV, TSV or Parquet (by suffix), atomically, without the index.
+
+    Examples
+    --------
+    >>> import os, tempfile, pandas as pd
+    >>> from datafix.cli import write_table
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.tsv")
+    >>> write_table(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), path)
+    >>> open(path).read()
+    'a\\tb\\n1\\tx\\n2\\ty\\n'
+    """
+    lower = path.lower()
+    if lower.endswith(PARQUET_SUFFIXES):
         write_atomically(path, lambda stream: frame.to_parquet(stream, index=False), mode="wb")
     else:
-        write_atomically(path, lambda stream: frame.to_csv(stream, index=False, lineterminator="\n"))
+        separator = "\t" if lower.endswith(".tsv") else ","
+        write_atomically(path, lambda stream: frame.to_csv(stream, sep=separator, index=False, lineterminator="\n"))
+
+
+def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file: the same resolved path (symlinks, ``./``) or the same inode (hard links)."""
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def _check_outputs(args) -> None:
+    """Before any work: no output is an input (unless --overwrite), extensions match formats, folders writable."""
+    inputs = [(option, path) for option, path in (("the input", args.path), ("--test", getattr(args, "test", None)),
+                                                  ("--issues", getattr(args, "issues", None))) if path]
+    seen = {}
+    for option in OUTPUT_FORMATS:
+        path = getattr(args, option, None)
+        if not path:
+            continue
+        suffixes, kind = OUTPUT_FORMATS[option]
+        stem, suffix = os.path.splitext(path)
+        if suffix.lower() not in suffixes:
+            found = f"'{suffix}'" if suffix else "no extension"
+            raise DataError(f"--{option} {path}: --{option} writes {kind}, but the file name has {found}; "
+                            f"name it e.g. {os.path.basename(stem) or 'out'}{suffixes[0]}")
+        for input_option, input_path in inputs:
+            if _same_file(path, input_path) and not args.overwrite:
+                raise DataError(f"--{option} {path} is {input_option} {input_path}: writing it would destroy the "
+                                f"input; choose another file name, or pass --overwrite to replace it")
+        real = os.path.realpath(path)
+        if real in seen:
+            raise DataError(f"--{option} {path} and {seen[real]} are the same file; give each output its own file")
+        seen[real] = f"--{option} {path}"
+        try:
+            check_writable(path)
+        except OSError as error:
+            raise DataError(str(error)) from None
+        remove_stale_temporaries(os.path.dirname(os.path.abspath(path)))
+
+
+def _check_encoding(args) -> None:
+    try:
+        info = codecs.lookup(args.encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise DataError(f"--encoding {args.encoding!r} is not a known text encoding; use e.g. utf-8, utf-8-sig, "
+                        f"latin-1 or cp1252")
 
 
 def _first_line(error) -> str:
@@ -229,6 +334,8 @@ def _common(parser) -> None:
                         help="seed of the folds and samplers (default 0: the same file gives the same result)")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV input (default utf-8)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="allow an output file to be an input file (it is replaced once the run succeeds)")
 
 
 def _version() -> str:
@@ -260,8 +367,6 @@ def _run_audit(args) -> int:
         if getattr(args, option):
             write(getattr(args, option))
     if args.markdown:
-        from ._io import write_atomically
-
         write_atomically(args.markdown, report.to_markdown())
     print(report)
     fractions = report.summary.set_index("check")["fraction"]
@@ -316,7 +421,8 @@ def _all_checks():
     return list(CHECKS)
 
 
-def _label_issues_from_json(path: str, frame: pd.DataFrame):
+def _label_issues_from_json(path: str, frame: pd.DataFrame, target: str, labels: np.ndarray, data_path: str):
+    """The label issues of an audit's JSON, after checking that the report was made from this very data."""
     import json
 
     try:
@@ -325,33 +431,71 @@ def _label_issues_from_json(path: str, frame: pd.DataFrame):
     except (OSError, ValueError) as error:
         raise DataError(f"{path}: not a readable JSON audit report ({_first_line(error)})") from None
     from .auditing import SCHEMA
+    from .auditing.report import FINGERPRINT_METHOD, _jsonable, fingerprint
 
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise DataError(f"{path}: not a datafix audit report (write one with 'datafix audit ... --json {path}')")
-    label = next((c for c in document.get("checks", []) if c.get("name") == "label"), None)
+    label = next((c for c in document.get("checks", []) if isinstance(c, dict) and c.get("name") == "label"), None)
     if label is None:
         raise DataError(f"{path}: the report has no 'label' check; run the audit with the label check")
-    if document["dataset"]["rows"] != len(frame):
-        raise DataError(f"{path}: the report is of a dataset with {document['dataset']['rows']} rows, "
-                        f"this file has {len(frame)}")
-    positions = frame.index.get_indexer(label["rows"])
+    dataset = document.get("dataset") or {}
+    again = f"audit this file again ('datafix audit {data_path} --target {target} --json ...')"
+    if dataset.get("target") != target:
+        raise DataError(f"{path}: the report was made with --target {dataset.get('target')!r}, not {target!r}; "
+                        f"use the same target, or {again}")
+    if dataset.get("rows") != len(frame):
+        raise DataError(f"{path}: the report is of a dataset with {dataset.get('rows')} rows, this file has "
+                        f"{len(frame)}; {again}")
+    classes = _jsonable(list(np.unique(labels)))
+    if dataset.get("classes") != classes:
+        raise DataError(f"{path}: the report's classes {_shorten(dataset.get('classes'))} differ from this file's "
+                        f"{_shorten(classes)}; {again}")
+    recorded = dataset.get("fingerprint")
+    if not isinstance(recorded, dict) or recorded.get("method") != FINGERPRINT_METHOD:
+        raise DataError(f"{path}: the report has no fingerprint of its data (an older datafix made it), so it "
+                        f"cannot be checked against this file; {again}")
+    actual = fingerprint(frame.drop(columns=[target]), labels)
+    for key, what in (("columns", "feature column names"), ("features", "feature values or row order"),
+                      ("target", "labels")):
+        if recorded.get(key) != actual[key]:
+            raise DataError(f"{path}: the report was made from other data: the {what} differ from this file's "
+                            f"(edited, shuffled or relabelled since the audit?); {again}")
+    positions = frame.index.get_indexer(label.get("rows", []))
     if (positions < 0).any():
-        raise DataError(f"{path}: the report names rows that this file does not have; audit this file again")
+        raise DataError(f"{path}: the report names rows that this file does not have; {again}")
     if len(label.get("suggested", [])) != len(positions):
         raise DataError(f"{path}: the label check lists {len(positions)} rows but {len(label.get('suggested', []))} "
-                        f"suggested labels; the report was cut short (max_rows); audit this file again")
+                        f"suggested labels; the report was cut short (max_rows); {again}")
+    unknown = set(map(str, label["suggested"])) - set(map(str, classes))
+    if unknown:
+        raise DataError(f"{path}: the report suggests labels that are not classes of this file "
+                        f"({_shorten(sorted(unknown))}); {again}")
     return positions, label["suggested"]
+
+
+def _shorten(values, limit: int = 5) -> str:
+    values = list(values or [])
+    shown = ", ".join(map(repr, values[:limit]))
+    return f"[{shown}" + (f", ... and {len(values) - limit} more]" if len(values) > limit else "]")
+
+
+def _labels(frame: pd.DataFrame, target: str) -> np.ndarray:
+    """The target column checked like the audit checks it: no missing labels, 2+ classes, not continuous."""
+    from .auditing._audit import _check_target
+
+    return _check_target(frame[target], frame.drop(columns=[target]), target)
 
 
 def _run_clean(args) -> int:
     frame = read_table(args.path, encoding=args.encoding)
     _target_column(frame, args.target, args.path)
+    labels = _labels(frame, args.target)
     if args.issues:
-        positions, suggested = _label_issues_from_json(args.issues, frame)
+        positions, suggested = _label_issues_from_json(args.issues, frame, args.target, labels, args.path)
         cleaned = clean_frame(frame, args.target, positions, suggested, args.action)
         n_issues = len(positions)
     else:
-        cleaned, n_issues = _clean_with_label_cleaner(frame, args)
+        cleaned, n_issues = _clean_with_label_cleaner(frame, labels, args)
     write_table(cleaned, args.output)
     verb = "dropped" if args.action == "drop" else "relabelled"
     print(f"{verb} {n_issues} of {len(frame)} rows; wrote {len(cleaned)} rows to {args.output}")
@@ -372,46 +516,51 @@ def clean_frame(frame, target, positions, suggested, action):
     return cleaned
 
 
-def _clean_with_label_cleaner(frame, args):
+def _clean_with_label_cleaner(frame, labels, args):
     """:class:`datafix.LabelCleaner` on the audit's encoding of the features; the cleaned frame and the count."""
-    from .auditing._audit import _check_target
-    from .auditing._context import encode_features
+    from .auditing._context import column_kinds, encode_features
     from .labels import LabelCleaner
+    from .labels.out_of_fold import check_cv_counts
 
     features = frame.drop(columns=[args.target])
-    labels = _check_target(frame[args.target], features, args.target)
+    kinds = column_kinds(features)
+    encoded = encode_features(features, kinds)
+    if encoded.shape[1] == 0:
+        left_out = kinds["constant"] + kinds["identifier"]
+        raise DataError(f"{args.path}: no feature column can tell the classes apart (constant: "
+                        f"{_shorten(kinds['constant'])}; identifier-like: {_shorten(kinds['identifier'])}; "
+                        f"{len(left_out)} of {features.shape[1]}), so label issues cannot be judged; add informative "
+                        f"features or use 'datafix audit' for the other checks")
+    if args.cv < 2:
+        raise DataError(f"--cv must be at least 2 (the number of folds), got {args.cv}")
+    classes, counts = np.unique(labels, return_counts=True)
+    check_cv_counts(classes, counts, args.cv)
     if not args.quiet:
         print(f"datafix clean: finding label issues ({args.cv}-fold out-of-fold model and neighbours) ...",
               file=sys.stderr)
     cleaner = LabelCleaner(action=args.action, cv=args.cv, n_jobs=args.n_jobs, random_state=args.random_state)
-    _, new_labels = cleaner.fit_resample(encode_features(features), labels)
+    _, new_labels = cleaner.fit_resample(encoded, labels)
     cleaned = frame.iloc[cleaner.source_indices_].copy()
     cleaned[args.target] = pd.Series(np.asarray(new_labels), index=cleaned.index).astype(frame[args.target].dtype)
     return cleaned, cleaner.n_issues_
 
 
 def _run_balance(args) -> int:
-    from .validation import check_labels
-
     frame = read_table(args.path, encoding=args.encoding)
     _target_column(frame, args.target, args.path)
     X = frame.drop(columns=[args.target])
     y = frame[args.target]
-    if y.isna().any():
-        rows = ", ".join(map(str, np.flatnonzero(y.isna().to_numpy())[:5]))
-        raise DataError(f"{args.path}: column {args.target!r} has {int(y.isna().sum())} missing labels "
-                        f"(rows {rows}); fill them in or drop those rows")
-    check_labels(y, name=f"target column {args.target!r}")
+    _labels(frame, args.target)
     if args.method == "weights":
         from .weighting import ClassWeighter
 
-        _, _, weights = ClassWeighter().fit_resample(X, y)
         if args.weight_column in frame.columns:
             raise DataError(f"--weight-column {args.weight_column!r} already exists in {args.path}; choose another name")
+        _, _, weights = ClassWeighter().fit_resample(X, y)
         result = frame.copy()
         result[args.weight_column] = weights
     else:
-        sampler = _sampler(args.method, X, args.random_state)
+        sampler = _sampler(args.method, X, y, args.random_state)
         X_out, y_out = sampler.fit_resample(X, y)
         result = X_out.copy()
         result.insert(list(frame.columns).index(args.target), args.target, np.asarray(y_out))
@@ -423,7 +572,31 @@ def _run_balance(args) -> int:
     return EXIT_OK
 
 
-def _sampler(method, X, random_state):
+#: SMOTE's neighbours (imbalanced-learn's default k_neighbors): a class it over-samples needs one row more.
+SMOTE_NEIGHBORS = 5
+
+
+def _check_smote_input(X: pd.DataFrame, y: pd.Series) -> None:
+    if X.isna().to_numpy().any():
+        raise DataError("--method smote needs features without missing values; impute them first "
+                        "or use --method oversample")
+    numeric = X.select_dtypes("number")
+    infinite = np.isinf(numeric.to_numpy(dtype=np.float64)) if numeric.shape[1] else np.zeros((len(X), 0), bool)
+    if infinite.any():
+        column = numeric.columns[infinite.any(axis=0)][0]
+        raise DataError(f"--method smote needs finite features; column {column!r} has "
+                        f"{int(infinite[:, list(numeric.columns).index(column)].sum())} infinite values (inf or -inf); "
+                        f"replace or drop them, or use --method oversample")
+    counts = y.value_counts()
+    small = counts[(counts < counts.max()) & (counts <= SMOTE_NEIGHBORS)]
+    if len(small):
+        shown = ", ".join(f"{c!r} has {n} row{'s' if n != 1 else ''}" for c, n in small.items())
+        raise DataError(f"--method smote interpolates between a row and its {SMOTE_NEIGHBORS} nearest rows of the "
+                        f"same class, so each class it over-samples needs at least {SMOTE_NEIGHBORS + 1} rows; "
+                        f"class {shown}; use --method oversample, or drop or merge such classes")
+
+
+def _sampler(method, X, y, random_state):
     if method == "undersample":
         from imblearn.under_sampling import RandomUnderSampler
 
@@ -432,9 +605,7 @@ def _sampler(method, X, random_state):
         from imblearn.over_sampling import RandomOverSampler
 
         return RandomOverSampler(random_state=random_state)
-    if X.isna().to_numpy().any():
-        raise DataError("--method smote needs features without missing values; impute them first "
-                        "or use --method oversample")
+    _check_smote_input(X, y)
     categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
     if categorical:
         if len(categorical) == X.shape[1]:
@@ -449,6 +620,12 @@ def _sampler(method, X, random_state):
     return SMOTE(random_state=random_state)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each: 'datafix: warning: ...'."""
+    text = " ".join(str(message).split())
+    print(f"datafix: warning: {text}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``datafix`` command; returns the exit code.
 
@@ -459,10 +636,15 @@ def main(argv=None) -> int:
     2
     """
     try:
-        args = _build_parser().parse_args(argv)
-        runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance,
-                  "compare": _run_compare}[args.command]
-        return runner(args)
+        with termination_as_exception(redeliver=False), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numerical noise the user cannot act on
+            warnings.showwarning = _show_warning
+            args = _build_parser().parse_args(argv)
+            runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance,
+                      "compare": _run_compare}[args.command]
+            _check_encoding(args)
+            _check_outputs(args)
+            return runner(args)
     except DataError as error:
         print(f"datafix: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -470,8 +652,11 @@ def main(argv=None) -> int:
         print(f"datafix: error: {_first_line(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("datafix: interrupted", file=sys.stderr)
+        print("datafix: interrupted; no output was left half-written", file=sys.stderr)
         return 130
+    except Terminated as terminated:
+        print(f"datafix: terminated by {terminated.signal_name}; no output was left half-written", file=sys.stderr)
+        return 128 + terminated.signum
     except Exception as error:  # noqa: BLE001 - a bug: still one line, the traceback on request
         if os.environ.get("DATAFIX_DEBUG"):
             raise

@@ -18,7 +18,7 @@ from ..validation import (
 from ._base import CHECKS, Check
 from ._context import AuditContext
 from ._progress import Progress
-from .report import AuditReport
+from .report import AuditReport, fingerprint
 
 __all__ = ["audit", "resolve_checks"]
 
@@ -259,5 +259,7 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
         duration=time.perf_counter() - started,
         test_index=None if test_features is None else test_features.index,
     )
+    report.info["fingerprint"] = fingerprint(features, label_values,
+                                             feature_hashes=context.__dict__.get("feature_hashes"))
     report._source = (data, target, y)  # for recommend(validate=True): references to the caller's data, no copy
     return report

@@ -11,7 +11,7 @@ import pandas as pd
 from .._io import write_atomically  # re-exported: it lived here before datafix._io
 from ._base import SEVERITIES, CheckResult
 
-__all__ = ["AuditReport", "SCHEMA", "SCHEMA_VERSION", "write_atomically"]
+__all__ = ["AuditReport", "SCHEMA", "SCHEMA_VERSION", "fingerprint", "write_atomically"]
 
 #: Name and version of the JSON schema written by :meth:`AuditReport.to_json` (see docs/guide/audit.md).
 SCHEMA = "datafix.audit"
@@ -19,6 +19,43 @@ SCHEMA_VERSION = 1
 
 #: Rows shown per check in the HTML and Markdown reports.
 TOP_ROWS = 10
+
+
+#: How :func:`fingerprint` hashes the data (recorded next to the hashes, so a change of method is detectable).
+FINGERPRINT_METHOD = "sha256 of datafix row hashes, v1"
+
+
+def fingerprint(features: pd.DataFrame, labels=None, *, feature_hashes=None) -> dict:
+    """Hashes that identify the audited data: its feature rows (in order), column names and labels.
+
+    ``clean --issues`` compares them with the file it cleans, so a report is
+    never applied to a shuffled, edited or relabelled copy of the data, or
+    with another target column. Values compare as in the duplicate checks
+    (``1`` equals ``1.0``; missing equals missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.auditing.report import fingerprint
+    >>> frame = pd.DataFrame({"x": [1, 2, 3]})
+    >>> fingerprint(frame, [0, 1, 0]) == fingerprint(frame.iloc[::-1].reset_index(drop=True), [0, 1, 0])
+    False
+    """
+    import hashlib
+
+    from ._context import row_hashes
+
+    def digest(hashes) -> str:
+        return hashlib.sha256(np.asarray(hashes, dtype="<u8").tobytes()).hexdigest()
+
+    hashes = row_hashes(features) if feature_hashes is None else feature_hashes
+    names = "\x1f".join(map(str, features.columns)).encode("utf-8", "surrogatepass")
+    return {
+        "method": FINGERPRINT_METHOD,
+        "columns": hashlib.sha256(names).hexdigest(),
+        "features": digest(hashes),
+        "target": None if labels is None else digest(row_hashes(pd.DataFrame({"target": np.asarray(labels)}))),
+    }
 
 
 def _jsonable(value):
@@ -337,7 +374,8 @@ class AuditReport:
         return _jsonable({
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
-            "dataset": {k: self.info[k] for k in ("rows", "columns", "target", "classes", "test_rows")},
+            "dataset": {**{k: self.info[k] for k in ("rows", "columns", "target", "classes", "test_rows")},
+                        "fingerprint": self.info.get("fingerprint")},
             "class_counts": None if self.class_counts is None else dict(self.class_counts.items()),
             "checks": checks,
             "skipped": self.skipped,
@@ -352,7 +390,10 @@ class AuditReport:
         """The report as JSON (schema ``datafix.audit`` version 1); written atomically to ``path`` if given.
 
         Top-level keys: ``schema``, ``schema_version``, ``dataset`` (rows,
-        columns, target, classes, test_rows), ``class_counts``, ``checks``
+        columns, target, classes, test_rows, and ``fingerprint``: SHA-256
+        hashes of the feature rows in order, the column names and the labels,
+        which ``datafix clean --issues`` checks before applying the report to
+        a file), ``class_counts``, ``checks``
         (one object per check that ran: name, title, unit, issues, fraction,
         severity, message, seconds, details, and ``rows``: the index labels of
         the flagged rows, at most ``max_rows``; the ``label`` check adds
@@ -360,7 +401,8 @@ class AuditReport:
         ``train_test_leakage`` adds ``test_rows``, the leaked test rows' index
         labels), ``skipped`` (check -> reason),
         ``recommendations``, ``created``, ``datafix_version``,
-        ``duration_seconds``. Index labels that are not JSON numbers or
+        ``duration_seconds``, ``comparison`` (the validated fix comparison,
+        or null). Index labels that are not JSON numbers or
         strings are written as strings.
 
         Examples
