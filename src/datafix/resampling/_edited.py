@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+from sklearn.base import clone
 
 from .._compat import Interval, StrOptions
 from ..base import Resampled
@@ -18,7 +19,11 @@ from ._base import (
     check_enough_rows,
     class_order,
     classes_to_clean,
+    editing_neighbourhood,
+    fit_neighbours,
+    mode_code,
     numeric_matrix,
+    sampling_strategy_dict,
 )
 from ._kernels import EditingState
 
@@ -27,16 +32,50 @@ __all__ = ["EditedNearestNeighbours", "RepeatedEditedNearestNeighbours", "AllKNN
 _KIND_SEL_CONSTRAINT = [StrOptions({"all", "mode"})]
 
 
-def _edit(state: EditingState, rows, labels, sampling_strategy, n_neighbors, kind_sel):
+def _edit(state: EditingState, rows, labels, sampling_strategy, n_neighbors, kind_sel, estimator=None):
     """One ENN pass over ``rows`` (original positions): the rows kept, in ENN order.
 
     ``sampling_strategy`` is evaluated on the labels of ``rows``, as
-    imbalanced-learn does on each pass of its repeated variants.
+    imbalanced-learn does on each pass of its repeated variants. With an
+    ``estimator`` (a non-Euclidean or custom neighbour object) the pass runs
+    through that object, as imbalanced-learn runs it; otherwise on ``state``.
     """
     codes = state.codes[rows]
     clean = classes_to_clean(sampling_strategy, labels, codes)
-    keep = state.keep(rows, clean, n_neighbors, kind_sel)
+    if estimator is None:
+        keep = state.keep(rows, clean, n_neighbors, kind_sel)
+    else:
+        keep = _keep_with_estimator(estimator, state.X, codes, state.n_classes, rows, clean, kind_sel)
     return rows[class_order(keep, codes)]
+
+
+def _keep_with_estimator(estimator, X, row_codes, n_classes, rows, clean, kind_sel):
+    """Wilson editing through a neighbour object, step for step as imbalanced-learn does it.
+
+    The object is fitted on the current rows; each row of a cleaned class asks
+    it for its ``n_neighbors`` nearest rows and the first one found (the row
+    itself, or an exact duplicate of it) is dropped.
+    """
+    nn = fit_neighbours(clone(estimator), X[rows], row_codes)
+    keep = np.ones(len(rows), dtype=bool)
+    for code in np.flatnonzero(clean):
+        members = np.flatnonzero(row_codes == code)
+        if len(members) == 0:
+            continue
+        found = np.asarray(nn.kneighbors(X[rows[members]], return_distance=False))[:, 1:]
+        neighbor_codes = row_codes[found]
+        if kind_sel == "all":
+            keep[members] = np.all(neighbor_codes == code, axis=1)
+        else:
+            keep[members] = mode_code(neighbor_codes, n_classes) == code
+    return keep
+
+
+class _EditingData:
+    """What a pass needs besides the evidence: the matrix, the codes (for the object path)."""
+
+    def __init__(self, X, codes, n_classes):
+        self.X, self.codes, self.n_classes = X, codes, n_classes
 
 
 class EditedNearestNeighbours(BaseCleaner):
@@ -65,8 +104,16 @@ class EditedNearestNeighbours(BaseCleaner):
         Which classes to clean, as in imbalanced-learn: ``"auto"`` (= ``"not
         minority"``), ``"majority"``, ``"not minority"``, ``"not majority"``,
         ``"all"``, a list of class labels, or a callable ``y -> dict``.
-    n_neighbors : int, default=3
-        Neighbours examined per row (the row itself is not counted).
+    n_neighbors : int or neighbour object, default=3
+        Neighbours examined per row (the row itself is not counted), or, as
+        in imbalanced-learn, a scikit-learn neighbour object (anything with
+        ``kneighbors`` and ``kneighbors_graph``) whose ``n_neighbors``
+        counts the row itself: ``NearestNeighbors(n_neighbors=4)`` examines
+        3 neighbours. A Euclidean :class:`~sklearn.neighbors.NearestNeighbors`
+        or :class:`~sklearn.neighbors.KNeighborsClassifier` (default metric,
+        any ``algorithm``) runs on datafix's engine; any other metric or
+        object runs through the object itself, exactly as imbalanced-learn
+        runs it (same output, imbalanced-learn's speed).
     kind_sel : {"all", "mode"}, default="all"
         Keep a row when all of its neighbours, or their majority, share its class.
     n_jobs : int or None, default=None
@@ -82,18 +129,27 @@ class EditedNearestNeighbours(BaseCleaner):
     ----------
     sample_indices_ : ndarray of int
         The kept rows (same as ``source_indices_``), named as in imbalanced-learn.
+    nn_ : neighbour object
+        imbalanced-learn's validated neighbour object: ``NearestNeighbors(n_neighbors + 1)``
+        for an integer, a clone of the object given otherwise (with ``n_jobs``
+        set), fitted on ``X``.
+    sampling_strategy_ : dict
+        The classes cleaned and their row counts, as in imbalanced-learn.
     source_indices_, is_synthetic_ : ndarray
         Provenance: the input row of each output row; never synthetic.
 
     Notes
     -----
-    Differences from imbalanced-learn: the features must be numeric, finite
-    and dense (imbalanced-learn also takes sparse matrices); ``n_neighbors``
-    is an integer (not a fitted neighbours object); a row's own position is
-    always left out of its neighbours, whereas imbalanced-learn drops the
-    first neighbour found, which with exact duplicate rows may be a duplicate
-    rather than the row itself; equidistant neighbours are ranked by row
-    position. Weights follow rows: every kept row keeps its weight.
+    Differences from imbalanced-learn (see the user guide, "Differences from
+    imbalanced-learn"): the features must be numeric, finite and dense
+    (imbalanced-learn also takes sparse matrices). On datafix's engine a
+    row's own position is always left out of its neighbours and equidistant
+    neighbours are ranked by row position, whereas imbalanced-learn drops the
+    first neighbour its tree returns, which with exact duplicate rows may be
+    a duplicate rather than the row itself; the two can then keep different
+    rows. A ``KNeighborsClassifier`` object is accepted (imbalanced-learn
+    fails to fit it without labels). Weights follow rows: every kept row
+    keeps its weight.
 
     Examples
     --------
@@ -123,14 +179,21 @@ class EditedNearestNeighbours(BaseCleaner):
         self.method = method
 
     def _fit_resample(self, X, y, sample_weight):
+        name = type(self).__name__
         classes = Classes(y)
-        check_enough_rows(len(y), self.n_neighbors, type(self).__name__)
-        state = EditingState(
-            numeric_matrix(X), classes.codes, classes.n_classes, self.n_neighbors, method=self.method, rule=self.kind_sel
-        )
+        self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
+        nn, neighbourhood = editing_neighbourhood(self.n_neighbors, self.n_jobs, name)
+        k = neighbourhood.n_neighbors
+        check_enough_rows(len(y), k, name)
+        X = numeric_matrix(X)
+        if neighbourhood.uses_engine:
+            state = EditingState(X, classes.codes, classes.n_classes, k, method=self.method, rule=self.kind_sel)
+        else:
+            state = _EditingData(X, classes.codes, classes.n_classes)
         keep_positions = _edit(
-            state, np.arange(len(y)), classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel
+            state, np.arange(len(y)), classes.labels, self.sampling_strategy, k, self.kind_sel, neighbourhood.estimator
         )
+        self.nn_ = fit_neighbours(nn, X, y)
         self.sample_indices_ = keep_positions
         return Resampled(keep_positions)
 
@@ -164,7 +227,9 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
     ----------
     sampling_strategy : str, list or callable, default="auto"
         See :class:`EditedNearestNeighbours`.
-    n_neighbors : int, default=3
+    n_neighbors : int or neighbour object, default=3
+        See :class:`EditedNearestNeighbours`; an object that is not Euclidean
+        runs every pass through itself.
     max_iter : int, default=100
         Most editing passes.
     kind_sel : {"all", "mode"}, default="all"
@@ -178,6 +243,14 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         Passes run.
     sample_indices_ : ndarray of int
         The kept rows in output order (same as ``source_indices_``).
+    nn_ : neighbour object
+        imbalanced-learn's validated neighbour object (unfitted, as there).
+    enn_ : EditedNearestNeighbours
+        The editing each pass applies (datafix's, configured as
+        imbalanced-learn configures its ``enn_``; the passes share one
+        neighbour evidence, so it is not fitted itself).
+    sampling_strategy_ : dict
+        The classes cleaned and their row counts on the input, as in imbalanced-learn.
 
     Notes
     -----
@@ -217,16 +290,29 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         self.method = method
 
     def _fit_resample(self, X, y, sample_weight):
+        name = type(self).__name__
         classes = Classes(y)
         n_classes = classes.n_classes
-        check_enough_rows(len(y), self.n_neighbors, type(self).__name__)
+        self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
+        self.nn_, neighbourhood = editing_neighbourhood(self.n_neighbors, None, name, set_n_jobs=False)
+        self.enn_ = EditedNearestNeighbours(
+            sampling_strategy=self.sampling_strategy, n_neighbors=clone(self.nn_), kind_sel=self.kind_sel,
+            n_jobs=self.n_jobs, method=self.method,
+        )
+        k = neighbourhood.n_neighbors
+        check_enough_rows(len(y), k, name)
         X = numeric_matrix(X)
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
-        state = EditingState(X, classes.codes, n_classes, self.n_neighbors, method=self.method, rule=self.kind_sel)
+        if neighbourhood.uses_engine:
+            state = EditingState(X, classes.codes, n_classes, k, method=self.method, rule=self.kind_sel)
+        else:
+            state = _EditingData(X, classes.codes, n_classes)
         for n_iter in range(self.max_iter):
-            check_enough_rows(len(current), self.n_neighbors, type(self).__name__, f"after {n_iter} passes ")
-            kept = _edit(state, current, classes.labels, self.sampling_strategy, self.n_neighbors, self.kind_sel)
+            check_enough_rows(len(current), k, name, f"after {n_iter} passes ")
+            kept = _edit(
+                state, current, classes.labels, self.sampling_strategy, k, self.kind_sel, neighbourhood.estimator
+            )
             converged = len(kept) == len(current)
             current = kept
             minority_became_majority, class_removed = _stopping_state(classes, current, minority_count)
@@ -250,8 +336,13 @@ class AllKNN(BaseCleaner):
     ----------
     sampling_strategy : str, list or callable, default="auto"
         See :class:`EditedNearestNeighbours`.
-    n_neighbors : int, default=3
-        The largest neighbourhood examined.
+    n_neighbors : int or neighbour object, default=3
+        The largest neighbourhood examined. An object's ``n_neighbors``
+        counts the row itself (``NearestNeighbors(n_neighbors=4)`` means 3);
+        as in imbalanced-learn, only that number is taken from the object:
+        every pass searches Euclidean neighbours whatever its metric
+        (imbalanced-learn's passes build their own ``NearestNeighbors``), so
+        the output is imbalanced-learn's for any object.
     kind_sel : {"all", "mode"}, default="all"
     allow_minority : bool, default=False
         Carry on even when a majority class becomes smaller than the minority.
@@ -263,6 +354,13 @@ class AllKNN(BaseCleaner):
     ----------
     sample_indices_ : ndarray of int
         The kept rows in output order (same as ``source_indices_``).
+    nn_ : neighbour object
+        imbalanced-learn's validated neighbour object (unfitted, as there).
+    enn_ : EditedNearestNeighbours
+        The editing of the last pass (``n_neighbors`` set to that pass's
+        size, as imbalanced-learn leaves its ``enn_``; not fitted itself).
+    sampling_strategy_ : dict
+        The classes cleaned and their row counts on the input, as in imbalanced-learn.
 
     Examples
     --------
@@ -295,14 +393,18 @@ class AllKNN(BaseCleaner):
         self.method = method
 
     def _fit_resample(self, X, y, sample_weight):
+        name = type(self).__name__
         classes = Classes(y)
         n_classes = classes.n_classes
-        check_enough_rows(len(y), self.n_neighbors, type(self).__name__)
+        self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
+        self.nn_, neighbourhood = editing_neighbourhood(self.n_neighbors, None, name, set_n_jobs=False)
+        largest = neighbourhood.n_neighbors  # Euclidean whatever the object: imbalanced-learn uses only its count
+        check_enough_rows(len(y), largest, name)
         X = numeric_matrix(X)
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
-        state = EditingState(X, classes.codes, n_classes, self.n_neighbors, method=self.method)
-        for size in range(1, self.n_neighbors + 1):
+        state = EditingState(X, classes.codes, n_classes, largest, method=self.method)
+        for size in range(1, largest + 1):
             check_enough_rows(len(current), size, type(self).__name__, f"with {size} neighbours ")
             if len(current) - 1 < state.K:  # too few rows left to keep n_neighbors of evidence per row
                 state = EditingState(X, classes.codes, n_classes, size, method=self.method)
@@ -310,5 +412,9 @@ class AllKNN(BaseCleaner):
             minority_became_majority, class_removed = _stopping_state(classes, current, minority_count)
             if (minority_became_majority and not self.allow_minority) or class_removed:
                 break
+        self.enn_ = EditedNearestNeighbours(
+            sampling_strategy=self.sampling_strategy, n_neighbors=size, kind_sel=self.kind_sel, n_jobs=self.n_jobs,
+            method=self.method,
+        )
         self.sample_indices_ = current
         return Resampled(current)

@@ -5,18 +5,24 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 
 from .._compat import Interval
 from ..base import Resampled
 from ._base import (
     N_JOBS_CONSTRAINT,
+    N_NEIGHBORS_CONSTRAINT,
     SAMPLING_STRATEGY_CONSTRAINT,
     BaseCleaner,
     Classes,
+    Neighbourhood,
     check_enough_rows,
     classes_to_clean,
+    is_euclidean,
     numeric_matrix,
+    sampling_strategy_dict,
 )
 from ._kernels import knn_predict, nearest_neighbor_largest_first, tomek_mask
 
@@ -55,6 +61,8 @@ class TomekLinks(BaseCleaner):
     ----------
     sample_indices_ : ndarray of int
         The kept rows (same as ``source_indices_``).
+    sampling_strategy_ : dict
+        The classes cleaned and their row counts, as in imbalanced-learn.
 
     Notes
     -----
@@ -86,6 +94,7 @@ class TomekLinks(BaseCleaner):
     def _fit_resample(self, X, y, sample_weight):
         classes = Classes(y)
         check_enough_rows(len(y), 1, type(self).__name__)
+        self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
         clean = classes_to_clean(self.sampling_strategy, classes.labels, classes.codes)
         kept = _tomek_keep(numeric_matrix(X), classes.codes, classes.n_classes, clean)
         self.sample_indices_ = kept
@@ -111,8 +120,13 @@ class OneSidedSelection(BaseCleaner):
         See :class:`TomekLinks`.
     random_state : int, RandomState instance or None, default=None
         Draws the seeds.
-    n_neighbors : int or None, default=None
-        Neighbours of the nearest-neighbour rule; ``None`` means 1.
+    n_neighbors : int, classifier or None, default=None
+        Neighbours of the nearest-neighbour rule (``None`` means 1), or, as
+        in imbalanced-learn, a classifier such as
+        :class:`~sklearn.neighbors.KNeighborsClassifier` cloned for each
+        targeted class. A Euclidean uniform-weight ``KNeighborsClassifier``
+        (any ``algorithm``) runs on datafix's engine; any other classifier
+        runs itself, as in imbalanced-learn.
     n_seeds_S : int, default=1
         Seed rows drawn per targeted class (with replacement, as in
         imbalanced-learn).
@@ -124,6 +138,19 @@ class OneSidedSelection(BaseCleaner):
     sample_indices_ : ndarray of int
         The kept rows in output order (same as ``source_indices_``). A seed
         drawn twice appears twice, as in imbalanced-learn.
+    estimators_ : list of classifiers
+        For each targeted class (sorted labels), the classifier fitted on the
+        minority class plus that class's seeds, as in imbalanced-learn.
+    sampling_strategy_ : dict
+        The classes cleaned and their row counts, as in imbalanced-learn.
+
+    Notes
+    -----
+    imbalanced-learn fails with an ``UnboundLocalError`` when
+    ``n_neighbors`` is a neighbour object that is not a
+    ``KNeighborsClassifier`` (say ``NearestNeighbors``); datafix takes any
+    classifier with ``fit`` and ``predict`` and gives a clear error for
+    anything else.
 
     Examples
     --------
@@ -138,7 +165,7 @@ class OneSidedSelection(BaseCleaner):
     _parameter_constraints = {
         "sampling_strategy": SAMPLING_STRATEGY_CONSTRAINT,
         "random_state": ["random_state"],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
+        "n_neighbors": [*N_NEIGHBORS_CONSTRAINT, None],
         "n_seeds_S": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": N_JOBS_CONSTRAINT,
     }
@@ -150,22 +177,41 @@ class OneSidedSelection(BaseCleaner):
         self.n_seeds_S = n_seeds_S
         self.n_jobs = n_jobs
 
+    def _classifier(self):
+        """The classifier imbalanced-learn clones for each class, and who finds its neighbours."""
+        n_neighbors = 1 if self.n_neighbors is None else self.n_neighbors
+        if isinstance(n_neighbors, Integral):
+            return KNeighborsClassifier(n_neighbors=int(n_neighbors), n_jobs=self.n_jobs), Neighbourhood(n_neighbors)
+        if not (hasattr(n_neighbors, "fit") and hasattr(n_neighbors, "predict")):
+            raise ValueError(
+                f"OneSidedSelection classifies rows with n_neighbors, so it must be None, an integer or a "
+                f"classifier with fit and predict such as KNeighborsClassifier; got {type(n_neighbors).__name__} "
+                f"(for NearestNeighbors(n_neighbors=k), pass KNeighborsClassifier(n_neighbors=k))."
+            )
+        classifier = clone(n_neighbors)
+        if is_euclidean(classifier, predicts=True):
+            return classifier, Neighbourhood(classifier.n_neighbors)
+        return classifier, Neighbourhood(0, classifier)
+
     def _fit_resample(self, X, y, sample_weight):
+        classifier, voters = self._classifier()
         classes = Classes(y)
         codes, n_classes = classes.codes, classes.n_classes
+        self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
         clean = classes_to_clean(self.sampling_strategy, classes.labels, codes)
-        n_neighbors = 1 if self.n_neighbors is None else self.n_neighbors
+        n_neighbors = voters.n_neighbors
         minority_rows = np.flatnonzero(codes == classes.minority)
         X = numeric_matrix(X)
         random_state = check_random_state(self.random_state)
         reference_size = len(minority_rows) + self.n_seeds_S
-        if clean.any() and n_neighbors > reference_size:
+        if voters.uses_engine and clean.any() and n_neighbors > reference_size:
             raise ValueError(
                 f"OneSidedSelection classifies with n_neighbors={n_neighbors} neighbours among the minority "
                 f"class and the seeds, but there are only {reference_size} such rows (class "
                 f"{classes.labels[classes.minority]!r} has {len(minority_rows)}); lower n_neighbors."
             )
         pieces = []
+        self.estimators_ = []
         for code in range(n_classes):
             class_rows = np.flatnonzero(codes == code)
             if not clean[code]:
@@ -175,11 +221,15 @@ class OneSidedSelection(BaseCleaner):
             seeds = class_rows[drawn]
             reference = np.append(minority_rows, seeds)
             rest = np.delete(class_rows, drawn)
-            if len(rest):
+            fitted = clone(classifier).fit(X[reference], y[reference])
+            self.estimators_.append(fitted)
+            if len(rest) == 0:
+                misclassified = rest
+            elif voters.uses_engine:
                 predicted = knn_predict(X[reference], codes[reference], X[rest], n_neighbors, n_classes)
                 misclassified = rest[predicted != code]
             else:
-                misclassified = rest
+                misclassified = rest[np.asarray(fitted.predict(X[rest])) != y[rest]]
             pieces.append(np.concatenate([seeds, misclassified]))
         selected = np.concatenate(pieces).astype(np.intp)
         check_enough_rows(len(selected), 1, type(self).__name__, "after selection ")
