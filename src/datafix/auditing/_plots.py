@@ -25,8 +25,31 @@ def class_distribution(class_counts) -> str:
     return _to_data_uri(figure)
 
 
-def label_matrix(matrix) -> str:
-    """Heat map of given (rows) vs suggested (columns) labels, log colour scale, counts written in."""
+def text_colour(rgba) -> str:
+    """Black or white, whichever reads better on a cell of colour ``rgba`` (by its relative luminance).
+
+    Examples
+    --------
+    >>> from datafix.auditing._plots import text_colour
+    >>> text_colour((0.97, 0.98, 1.0, 1.0)), text_colour((0.03, 0.19, 0.42, 1.0))
+    ('black', 'white')
+    """
+    def linear(channel):
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in rgba[:3])
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    # contrast with white (1.05 / (L + 0.05)) against contrast with black ((L + 0.05) / 0.05)
+    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
+
+
+def label_matrix(matrix, flagged: int | None = None) -> str:
+    """Heat map of given (rows) vs most likely (columns) labels of all rows, log colour scale, counts written in.
+
+    The text colour of each count is chosen from its cell's colour, so it
+    stays readable; the subtitle says how many rows lie off the diagonal and
+    how many of those were flagged (only the confident ones are).
+    """
     Figure = _pyplot()
     values = matrix.to_numpy()
     size = max(3.5, 0.5 * max(values.shape) + 2)
@@ -35,14 +58,17 @@ def label_matrix(matrix) -> str:
     image = axes.imshow(np.log10(values + 1), cmap="Blues")
     axes.set_xticks(range(values.shape[1]), [str(c) for c in matrix.columns], rotation=45, ha="right")
     axes.set_yticks(range(values.shape[0]), [str(c) for c in matrix.index])
-    axes.set_xlabel("suggested label")
+    axes.set_xlabel("most likely label (model and neighbours)")
     axes.set_ylabel("given label")
-    axes.set_title("Given vs suggested label")
-    threshold = np.log10(values.max() + 1) / 2 if values.size else 0
+    title = "Given vs most likely label, all rows"
+    if flagged is not None and values.shape[0] == values.shape[1]:
+        off_diagonal = int(values.sum() - np.trace(values))
+        title += f"\n{off_diagonal} off the diagonal, {flagged} confident enough to flag"
+    axes.set_title(title, fontsize=10)
     if values.shape[0] * values.shape[1] <= 400:
         for (i, j), value in np.ndenumerate(values):
-            axes.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                      color="white" if np.log10(value + 1) > threshold else "black")
+            colour = image.cmap(image.norm(np.log10(value + 1)))
+            axes.text(j, i, str(value), ha="center", va="center", fontsize=7, color=text_colour(colour))
     figure.colorbar(image, ax=axes, label="log10(rows + 1)", shrink=0.8)
     return _to_data_uri(figure)
 

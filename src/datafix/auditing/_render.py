@@ -12,6 +12,30 @@ from ._plots import SEVERITY_COLOURS
 SEVERITY_MARKS = {"none": "ok", "low": "low", "medium": "MEDIUM", "high": "HIGH"}
 
 
+def shown_list(items, limit: int = 5) -> str:
+    """``a, b, c`` - or, when the list is cut, ``a, b, c and 12 more``: a cut list says so.
+
+    Examples
+    --------
+    >>> from datafix.auditing._render import shown_list
+    >>> shown_list(["a", "b"]), shown_list([f"c{i}" for i in range(15)])
+    ('a, b', 'c0, c1, c2, c3, c4 and 10 more')
+    """
+    items = [str(item) for item in items]
+    shown = ", ".join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def label_matrix_note(report) -> str:
+    """What the given-vs-suggested table counts, and how it relates to the flagged count."""
+    result = report.results["label"]
+    matrix = result.tables["given_vs_suggested"].to_numpy()
+    disagree = int(matrix.sum() - np.trace(matrix)) if matrix.shape[0] == matrix.shape[1] else int(matrix.sum())
+    return (f"every row, counted by its given label (rows) and the most likely label (columns); "
+            f"{disagree} rows sit off the diagonal, of which the {result.issues} whose given label is "
+            f"confidently wrong are flagged")
+
+
 def _format_fraction(fraction: float) -> str:
     if fraction == 0:
         return "0%"
@@ -44,6 +68,11 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
+def _markdown_escape(text) -> str:
+    """Text safe in a Markdown table cell or paragraph: no raw HTML, no column breaks, one line."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
 def _title(report) -> str:
     info = report.info
     target = f", target {info['target']!r}" if info["target"] else ""
@@ -68,31 +97,34 @@ def render_text(report) -> str:
 def _markdown_table(frame: pd.DataFrame, index: bool = True) -> str:
     frame = frame.reset_index() if index else frame
     header = [str(c) for c in frame.columns]
-    escape = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(map(escape, header)) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(map(_markdown_escape, header)) + " |", "|" + "---|" * len(header)]
     for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(escape(_cell(v)) for v in row) + " |")
+        lines.append("| " + " | ".join(_markdown_escape(_cell(v)) for v in row) + " |")
     return "\n".join(lines)
 
 
 def render_markdown(report) -> str:
     """Markdown: title, summary table, one section per check with its top rows, recommendations."""
-    parts = [f"# {_title(report)}", ""]
+    parts = [f"# {_markdown_escape(_title(report))}", ""]
     parts.append(_markdown_table(
         pd.DataFrame(summary_rows(report), columns=["check", "issues", "fraction", "unit", "severity"]), index=False
     ))
     for result in report.results.values():
-        parts += ["", f"## {result.title} (`{result.name}`)", "", f"**{result.severity}**: {result.message}"]
+        parts += ["", f"## {result.title} (`{result.name}`)", "",
+                  f"**{result.severity}**: {_markdown_escape(result.message)}"]
         for name, table in result.tables.items():
-            parts += ["", f"*{name.replace('_', ' ')}*", "", _markdown_table(table, index=name == "given_vs_suggested")]
+            caption = name.replace("_", " ")
+            if name == "given_vs_suggested":
+                caption += f": {label_matrix_note(report)}"
+            parts += ["", f"*{caption}*", "", _markdown_table(table, index=name == "given_vs_suggested")]
         if result.name in report.examples:
             parts += ["", "*top rows*", "", _markdown_table(report.examples[result.name])]
     if report.skipped:
-        parts += ["", "## Skipped", ""] + [f"- `{k}`: {v}" for k, v in report.skipped.items()]
+        parts += ["", "## Skipped", ""] + [f"- `{k}`: {_markdown_escape(v)}" for k, v in report.skipped.items()]
     recommendations = report.recommendations()
     if recommendations:
         parts += ["", "## Recommendations", ""]
-        parts += [f"- **{r['check']}**: {r['action']}" + (f" (`datafix.{r['fix']}`)" if r["fix"] else "")
+        parts += [f"- **{r['check']}**: {_markdown_escape(r['action'])}" + (f" (`datafix.{r['fix']}`)" if r["fix"] else "")
                   for r in recommendations]
     if report.comparison is not None:
         comparison = report.comparison
@@ -148,7 +180,8 @@ def _plots(report) -> list[tuple[str, str]]:
     if report.class_counts is not None:
         images.append(("class-distribution", plots.class_distribution(report.class_counts)))
     if "label" in report.results:
-        images.append(("label-matrix", plots.label_matrix(report.results["label"].tables["given_vs_suggested"])))
+        images.append(("label-matrix", plots.label_matrix(report.results["label"].tables["given_vs_suggested"],
+                                                          flagged=report.results["label"].issues)))
     scores = {
         name: (report.issues[f"{name}_score"].to_numpy(dtype=float), report.issues[f"is_{name}_issue"].to_numpy(bool))
         for name, result in report.results.items()
@@ -204,7 +237,10 @@ def render_html(report, *, plots: bool = True, fragment: bool = False) -> str:
         parts.append(f'<h2 id="check-{result.name}">{html.escape(result.title)} <code>{result.name}</code> '
                      f"{_badge(result.severity)}</h2><p>{html.escape(result.message)}</p>")
         for name, table in result.tables.items():
-            parts.append(f'<p class="muted">{html.escape(name.replace("_", " "))}</p>'
+            caption = name.replace("_", " ")
+            if name == "given_vs_suggested":
+                caption += f": {label_matrix_note(report)}"
+            parts.append(f'<p class="muted">{html.escape(caption)}</p>'
                          + _html_table(table, index=name == "given_vs_suggested"))
         if result.name in report.examples:
             parts.append(f'<p class="muted">top rows (lowest score first, at most {len(report.examples[result.name])})'

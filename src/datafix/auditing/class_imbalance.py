@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Check, register_check
+from ._render import shown_list
 
 
 @register_check
@@ -49,7 +50,7 @@ class ClassImbalanceCheck(Check):
             total=context.n_rows,
             message=(
                 f"{len(context.classes)} classes, largest/smallest = {imbalance_ratio:.1f}"
-                + (f"; under-represented: {', '.join(map(str, rare[:5]))}" if rare else "")
+                + (f"; under-represented: {shown_list(rare)}" if rare else "")
             ),
             rows=self.row_columns(is_issue, scores),
             details={

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Check, register_check
+from ._render import shown_list
 
 #: Python types that count as one kind when looking for mixed-type columns.
 _KIND_NAMES = {bool: "bool", int: "number", float: "number", str: "text", bytes: "bytes"}
@@ -101,7 +102,7 @@ class MissingCheck(Check):
         for label, columns in (("constant", kinds["constant"]), ("identifier-like", kinds["identifier"]),
                                ("mixed-type", list(mixed))):
             if columns:
-                parts.append(f"{label} columns: {', '.join(map(str, columns[:5]))}")
+                parts.append(f"{len(columns)} {label} columns: {shown_list(columns)}")
         result = self.result(
             issues=is_issue.sum(),
             total=context.n_rows,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._io import write_atomically  # re-exported: it lived here before datafix._io
 from ._base import SEVERITIES, CheckResult
+from ._render import shown_list
 
 __all__ = ["AuditReport", "SCHEMA", "SCHEMA_VERSION", "fingerprint", "write_atomically"]
 
@@ -223,7 +224,7 @@ class AuditReport:
             columns = details["constant_columns"] + details["identifier_columns"]
             text = "impute missing values inside the model pipeline (e.g. SimpleImputer) or use a model that accepts NaN"
             if columns:
-                text += f"; drop the constant / identifier-like columns {', '.join(columns[:5])}"
+                text += f"; drop the constant / identifier-like columns {shown_list(columns)}"
             advice.append({"check": "missing", "action": text, "fix": None})
         if "near_duplicates" in found:
             advice.append({"check": "near_duplicates", "action": "review the near-duplicate pairs; keep one of each "
@@ -235,7 +236,7 @@ class AuditReport:
                            "training data before evaluating", "fix": None})
         if "target_leakage" in found:
             columns = found["target_leakage"].details["leaking_columns"]
-            advice.append({"check": "target_leakage", "action": f"drop the leaking columns {', '.join(columns[:5])} "
+            advice.append({"check": "target_leakage", "action": f"drop the leaking columns {shown_list(columns)} "
                            "unless they are truly known at prediction time", "fix": None})
         return advice
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Check, register_check
+from ._render import shown_list
 from ._context import _is_numeric
 
 
@@ -99,7 +100,7 @@ class TargetLeakageCheck(Check):
         leaking = table[table["balanced_accuracy"] >= self.threshold]
         message = (
             f"{len(leaking)} features predict the label alone: "
-            + ", ".join(f"{c} ({a:.3f})" for c, a in zip(leaking["column"][:5], leaking["balanced_accuracy"][:5]))
+            + shown_list(f"{c} ({a:.3f})" for c, a in zip(leaking["column"], leaking["balanced_accuracy"]))
             if len(leaking)
             else f"no single feature predicts the label (best: {table['column'].iloc[0]}, "
             f"balanced accuracy {table['balanced_accuracy'].iloc[0]:.3f})" if len(table) else "no usable feature"
