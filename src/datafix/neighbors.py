@@ -105,7 +105,7 @@ from .validation import check_features
 
 __all__ = [
     "NeighborGraph", "cluster_rows", "compute_neighbor_graph", "kneighbors", "choose_method", "NEIGHBOR_METHODS",
-    "EXACT_MAX_ROWS",
+    "EXACT_MAX_ROWS", "map_in_threads",
 ]
 
 NEIGHBOR_METHODS = ("exact", "approximate")
@@ -243,9 +243,12 @@ class _ChunkThreads:
         self._active = 0
         self._limit = None
         self._threads = 1
+        self._local = threading.local()
 
     def threads(self) -> int:
-        """Threads a search may use: the BLAS library's thread count outside any search."""
+        """Threads a search may use: the BLAS library's thread count outside any search, 1 inside a worker."""
+        if getattr(self._local, "in_worker", False):  # nested work runs on the worker's own thread
+            return 1
         with self._lock:
             if self._active:
                 return self._threads
@@ -256,8 +259,8 @@ class _ChunkThreads:
             counts = [lib.num_threads for lib in self._controller.lib_controllers if lib.user_api == "blas"]
             return max(counts, default=1)
 
-    def run(self, function, starts, n_threads: int) -> None:
-        """``function(start)`` for every start, on up to ``n_threads`` threads."""
+    def run(self, function, starts, n_threads: int) -> list:
+        """``[function(start) for start in starts]``, on up to ``n_threads`` threads (results in order)."""
         original = self.threads()
         with self._lock:
             if self._active == 0:
@@ -268,12 +271,18 @@ class _ChunkThreads:
         try:
             n_threads = min(n_threads, len(starts))
             if n_threads <= 1:
-                for start in starts:
-                    function(start)
-            else:
-                with ThreadPoolExecutor(n_threads) as pool:
-                    for _ in pool.map(function, starts):
-                        pass
+                return [function(start) for start in starts]
+            local = self._local
+
+            def in_worker(start):
+                local.in_worker = True
+                try:
+                    return function(start)
+                finally:
+                    local.in_worker = False
+
+            with ThreadPoolExecutor(n_threads) as pool:
+                return list(pool.map(in_worker, starts))
         finally:
             with self._lock:
                 self._active -= 1
@@ -283,6 +292,19 @@ class _ChunkThreads:
 
 
 _CHUNK_THREADS = _ChunkThreads()
+
+
+def map_in_threads(function, items) -> list:
+    """``[function(item) for item in items]`` on as many threads as the BLAS library is set to use.
+
+    For many independent small searches (one per cluster, say) that are each
+    too small to be split into parallel chunks: BLAS products run
+    single-threaded meanwhile, and searches started inside ``function`` run
+    on the calling worker's thread. Results come back in the order of
+    ``items``, so the outcome never depends on the thread count.
+    """
+    items = list(items)
+    return _CHUNK_THREADS.run(function, items, _CHUNK_THREADS.threads())
 
 
 class _Progress:
@@ -535,12 +557,12 @@ def _approximate_search(X_fit, X_query, k, exclude, *, n_probe=None, n_lists=Non
     best_distance = np.full((n_queries, k), np.inf)
     best_index = np.full((n_queries, k), -1, dtype=np.intp)
     progress = _Progress(verbose, n_lists, "approximate search (clusters)")
-    for list_id in range(n_lists):
+
+    def search_list(list_id):
         queries = pair_query[pair_starts[list_id] : pair_starts[list_id + 1]]
         members = members_order[list_starts[list_id] : list_starts[list_id + 1]]
-        progress.update(list_id + 1)
         if len(queries) == 0 or len(members) == 0:
-            continue
+            return None
         local_exclude = None
         if exclude is not None:
             position = np.full(n_fit, -1, dtype=np.intp)
@@ -548,15 +570,26 @@ def _approximate_search(X_fit, X_query, k, exclude, *, n_probe=None, n_lists=Non
             local_exclude = np.where(exclude[queries] >= 0, position[np.maximum(exclude[queries], 0)], -1)
         k_here = min(k, len(members) - (1 if local_exclude is not None else 0))
         if k_here < 1:
-            continue
+            return None
         sub = _Prepared(X_fit[members])
         distances, indices = _exact_search(sub, sub.center_queries(X_query[queries]), k_here, local_exclude, None, False)
-        merged_distance = np.concatenate([best_distance[queries], distances], axis=1)
-        merged_index = np.concatenate([best_index[queries], members[indices]], axis=1)
-        # nearest first; equal distances by row position, as in the exact search
-        order = _order_by_distance_then_index(merged_distance, merged_index, k)
-        best_distance[queries] = np.take_along_axis(merged_distance, order, axis=1)
-        best_index[queries] = np.take_along_axis(merged_index, order, axis=1)
+        return queries, distances, members[indices]
+
+    # clusters searched in parallel threads, a batch at a time (bounded memory), merged in cluster order
+    batch = max(1, 2 * _CHUNK_THREADS.threads())
+    for first in range(0, n_lists, batch):
+        list_ids = range(first, min(first + batch, n_lists))
+        for result in map_in_threads(search_list, list_ids):
+            if result is None:
+                continue
+            queries, distances, indices = result
+            merged_distance = np.concatenate([best_distance[queries], distances], axis=1)
+            merged_index = np.concatenate([best_index[queries], indices], axis=1)
+            # nearest first; equal distances by row position, as in the exact search
+            order = _order_by_distance_then_index(merged_distance, merged_index, k)
+            best_distance[queries] = np.take_along_axis(merged_distance, order, axis=1)
+            best_index[queries] = np.take_along_axis(merged_index, order, axis=1)
+        progress.update(list_ids[-1] + 1)
     short = np.flatnonzero(best_index[:, -1] < 0)
     if len(short):  # too few rows in the probed clusters: search those queries exactly
         sub_exclude = None if exclude is None else exclude[short]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..neighbors import cluster_rows, kneighbors
+from ..neighbors import cluster_rows, kneighbors, map_in_threads
 from ._base import mode_code
 
 # Pruning pays when the exact "nearest row of another class" searches cost much
 # less than a full search for every query row (see EditingState).
 _PRUNE_IF_OTHER_SEARCH_BELOW = 0.7
+_PRUNE_WITHOUT_SAMPLING_BELOW = 0.15
 _PRUNE_IF_COST_BELOW = 0.8  # estimated cost of pruning, as a fraction of a full search
 _PRUNING_SAMPLE = 500
 _PRUNE_MIN_ROWS = 2000
@@ -102,7 +103,9 @@ class EditingState:
         fresh = self.valid[queries] & np.all(alive[self.lists[queries]], axis=1)
         stale = queries[~fresh]
         if len(stale):
-            self._refresh(stale, rows, alive)
+            # searched in original row order, so equidistant rows always rank by original position
+            # (a later pass of RENN / AllKNN receives its rows grouped by class)
+            self._refresh(stale, np.sort(rows), alive)
         exact = self.exact[queries]
         exact_rows = queries[exact]
         neighbor_codes = self.codes[self.lists[exact_rows, :n_neighbors]]
@@ -124,7 +127,10 @@ class EditingState:
             counts_alive = np.bincount(codes[rows], minlength=self.n_classes)
             counts_stale = np.bincount(codes[stale], minlength=self.n_classes)
             other_fraction = float(np.sum(counts_stale * (len(rows) - counts_alive))) / (len(stale) * len(rows))
-            if other_fraction < _PRUNE_IF_OTHER_SEARCH_BELOW and self._pruning_pays(stale, rows, other_fraction):
+            # with few other-class rows, pruning costs little even when it decides little: no need to sample
+            if other_fraction < _PRUNE_WITHOUT_SAMPLING_BELOW or (
+                other_fraction < _PRUNE_IF_OTHER_SEARCH_BELOW and self._pruning_pays(stale, rows, other_fraction)
+            ):
                 undecided = self._decide_cheaply(stale, rows, alive)
         if len(undecided):
             self.n_exact += len(undecided)
@@ -151,21 +157,36 @@ class EditingState:
         return other_fraction + (1.0 - decided.mean()) < _PRUNE_IF_COST_BELOW
 
     def _own_cluster_neighbours(self, stale, rows):
-        """For each cluster: (positions in stale, query rows, their K nearest rows in the cluster, distances)."""
-        X, codes, K = self.X, self.codes, self.K
+        """For each cluster: (positions in stale, query rows, their K nearest rows in the cluster, distances).
+
+        The clusters are searched in parallel threads (each search is too
+        small to be split), results in cluster order.
+        """
+        X, K = self.X, self.K
         clusters = self._cluster_labels()
         stale_clusters = clusters[stale]
         alive_clusters = clusters[rows]
-        for cluster in np.unique(stale_clusters):
-            members = rows[alive_clusters == cluster]
-            positions = np.flatnonzero(stale_clusters == cluster)
+        # rows grouped by cluster once (not one full scan per cluster)
+        alive_order = np.argsort(alive_clusters, kind="stable")
+        alive_sorted = rows[alive_order]
+        alive_starts = np.searchsorted(alive_clusters[alive_order], np.arange(clusters.max() + 2))
+        stale_order = np.argsort(stale_clusters, kind="stable")
+        stale_starts = np.searchsorted(stale_clusters[stale_order], np.arange(clusters.max() + 2))
+        present = np.flatnonzero(np.diff(stale_starts) > 0)
+
+        def search(cluster):
+            members = alive_sorted[alive_starts[cluster] : alive_starts[cluster + 1]]
+            positions = stale_order[stale_starts[cluster] : stale_starts[cluster + 1]]
             if len(members) <= K:
-                continue
-            local = np.full(len(codes), -1, dtype=np.intp)
-            local[members] = np.arange(len(members))
+                return None
             queries = stale[positions]
-            distances, found = kneighbors(X[members], X[queries], K, exclude=local[queries])
-            yield positions, queries, members[found], distances
+            # each query's own position among the members (members are sorted: rows are, within a cluster)
+            exclude = np.searchsorted(members, queries)
+            exclude[(exclude >= len(members)) | (members[np.minimum(exclude, len(members) - 1)] != queries)] = -1
+            distances, found = kneighbors(X[members], X[queries], K, exclude=exclude)
+            return positions, queries, members[found], distances
+
+        return [result for result in map_in_threads(search, present) if result is not None]
 
     def _decide_cheaply(self, stale, rows, alive):
         """Mark as decided the stale rows whose nearby same-class rows beat every other-class row; return the rest.
