@@ -5,7 +5,8 @@ time, datafix's time, the ratio, both peak memories (each run in a forked proces
 resident memory above the process's size at the start) and whether the outputs are identical (same rows, same
 order, same labels).
 
-    python benchmarks/resampling.py            # 100k x 20 binary (5% minority) + 50k x 20, 4 classes
+    python benchmarks/resampling.py            # 100k x 20 binary (5% minority) + 100k x 20, 4 classes of 25% each
+    python benchmarks/resampling.py --multiclass skewed --n-multiclass 50000   # 4 classes 50/30/15/5%
     python benchmarks/resampling.py --quick    # 10k rows, a smoke run
     python benchmarks/resampling.py --only EditedNearestNeighbours --n 200000
     python benchmarks/resampling.py --enn-1m   # datafix ENN alone on 1M x 20 (imbalanced-learn would take most of an hour)
@@ -52,10 +53,13 @@ def binary_data(n_samples, seed=0):
     )
 
 
-def multiclass_data(n_samples, seed=1):
+MULTICLASS_WEIGHTS = {"balanced": [0.25, 0.25, 0.25, 0.25], "skewed": [0.5, 0.3, 0.15, 0.05]}
+
+
+def multiclass_data(n_samples, seed=1, kind="balanced"):
     return make_classification(
         n_samples=n_samples, n_features=20, n_informative=6, n_redundant=2, n_classes=4,
-        weights=[0.5, 0.3, 0.15, 0.05], flip_y=0.01, random_state=seed,
+        weights=MULTICLASS_WEIGHTS[kind], flip_y=0.01, random_state=seed,
     )
 
 
@@ -102,7 +106,7 @@ def row(label, anchor, ours, identical):
     (_, t_anchor, m_anchor), (_, t_ours, m_ours) = anchor, ours
     print(
         f"{label:<44} imblearn {t_anchor:8.2f}s {m_anchor:8.1f}MiB | datafix {t_ours:8.2f}s {m_ours:8.1f}MiB | "
-        f"x{t_anchor / t_ours:6.1f} faster | identical={identical}",
+        f"x{t_anchor / t_ours:6.1f} faster | identical={identical} | load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -147,7 +151,7 @@ def enn_1m(n_samples, method):
         lambda: resampling.EditedNearestNeighbours(method=method).fit_resample(X, y)
     )
     print(f"\n== datafix EditedNearestNeighbours(method={method!r}) on {n_samples} x 20: {seconds:.1f}s, "
-          f"peak {peak:.0f} MiB, kept {len(y_res)} of {len(y)} rows", flush=True)
+          f"peak {peak:.0f} MiB, kept {len(y_res)} of {len(y)} rows, load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def enn_agreement(n_samples):
@@ -174,7 +178,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10k rows")
     parser.add_argument("--n", type=int, default=None, help="rows of the binary data set (default 100000)")
-    parser.add_argument("--n-multiclass", type=int, default=None, help="rows of the 4-class data set (default 50000)")
+    parser.add_argument("--n-multiclass", type=int, default=None, help="rows of the 4-class data set (default 100000)")
+    parser.add_argument("--multiclass", default="balanced", choices=sorted(MULTICLASS_WEIGHTS),
+                        help="4 classes of 25%% each (balanced) or 50/30/15/5%% (skewed)")
     parser.add_argument("--only", nargs="*", default=None, help="cleaner names to run")
     parser.add_argument("--skip-multiclass", action="store_true")
     parser.add_argument("--skip-combinations", action="store_true")
@@ -191,15 +197,16 @@ def main():
         enn_agreement(args.n or (10_000 if args.quick else 100_000))
         return
     n_binary = args.n or (10_000 if args.quick else 100_000)
-    n_multi = args.n_multiclass or (5_000 if args.quick else 50_000)
+    n_multi = args.n_multiclass or (5_000 if args.quick else 100_000)
     X, y = binary_data(n_binary)
     if not args.skip_cleaners:
         compare_cleaners(X, y, "binary, 5% minority", args.only)
     if not args.skip_combinations:
         compare_combinations(X, y, args.only)
     if not args.skip_multiclass:
-        X, y = multiclass_data(n_multi)
-        compare_cleaners(X, y, "4 classes (50/30/15/5%)", args.only)
+        X, y = multiclass_data(n_multi, kind=args.multiclass)
+        title = "4 classes, " + "/".join(f"{w:.0%}" for w in MULTICLASS_WEIGHTS[args.multiclass])
+        compare_cleaners(X, y, title, args.only)
 
 
 if __name__ == "__main__":
