@@ -178,3 +178,26 @@ def test_float32_input_is_searched_without_being_modified_and_matches_float64():
         np.testing.assert_array_equal(g32.indices, g64.indices)
         np.testing.assert_allclose(g32.distances, g64.distances, rtol=1e-12)
     np.testing.assert_array_equal(X32, before)
+
+
+def test_map_in_threads_keeps_order_and_runs_nested_searches_on_the_worker_thread():
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from datafix.neighbors import map_in_threads
+
+    X = np.random.default_rng(4).normal(size=(2000, 8))
+    seen_threads = set()
+
+    def work(start):
+        seen_threads.add(threading.get_ident())
+        # a search large enough to be split into parallel chunks outside a worker
+        return start, kneighbors(X, X[start : start + 500], 3)[1]
+
+    with threadpool_limits(2, user_api="blas"):
+        results = map_in_threads(work, [0, 500, 1000, 1500])
+    assert [start for start, _ in results] == [0, 500, 1000, 1500]
+    whole = kneighbors(X, X, 3)[1]
+    np.testing.assert_array_equal(np.concatenate([found for _, found in results]), whole)
+    assert threading.get_ident() not in seen_threads  # ran on worker threads

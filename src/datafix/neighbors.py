@@ -423,7 +423,9 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
         block_min = scores.min(axis=1)
         # rigorous bound on float32 rounding in a score (product, sums, conversions)
         error = (n_features + 4) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
-        if k_search <= n_blocks:  # k_search blocks hold a score under the bound: so do the k_search nearest
+        if k_search == 1:  # the nearest row only (other-class searches): a plain minimum
+            bound = block_min.min(axis=1) + 2.0 * error
+        elif k_search <= n_blocks:  # k_search blocks hold a score under the bound: so do the k_search nearest
             bound = np.partition(block_min, k_search - 1, axis=1)[:, k_search - 1] + 2.0 * error
         else:  # fewer blocks than neighbours wanted: every column is a candidate
             bound = np.full(n_chunk, np.inf)

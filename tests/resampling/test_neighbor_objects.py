@@ -215,3 +215,17 @@ def test_not_a_neighbour_object_is_a_parameter_error(name):
     X, y = _data()
     with pytest.raises(ValueError, match="n_neighbors"):
         getattr(resampling, name)(n_neighbors="rnd").fit_resample(X, y)
+
+
+@pytest.mark.parametrize("classifier", [KNeighborsClassifier(n_neighbors=4),
+                                        KNeighborsClassifier(n_neighbors=4, metric="manhattan")], ids=repr)
+def test_editing_accepts_a_classifier_where_imblearn_cannot_fit_it(classifier):
+    """imbalanced-learn fits the object without labels and fails; datafix treats it as any neighbour object."""
+    X, y = _data()
+    with pytest.raises(TypeError):
+        imblearn_under.EditedNearestNeighbours(n_neighbors=classifier).fit_resample(X, y)
+    as_classifier = resampling.EditedNearestNeighbours(n_neighbors=classifier).fit_resample(X, y)
+    as_neighbors = resampling.EditedNearestNeighbours(
+        n_neighbors=NearestNeighbors(n_neighbors=4, metric=classifier.metric)
+    ).fit_resample(X, y)
+    np.testing.assert_array_equal(as_classifier[0], as_neighbors[0])
