@@ -44,6 +44,8 @@ _PUBLIC_NAMES = {
     "FixComparison": ".selection",
     "CostSensitiveClassifier": ".decision",
     "FixBaggingClassifier": ".ensemble",
+    "GenerativeOverSampler": ".generative",
+    "synthetic_quality": ".generative",
 }
 
 __all__ = sorted(_PUBLIC_NAMES)
