@@ -65,8 +65,13 @@ def test_downweight_multiplies_weights_by_label_quality(noisy):
     expected = np.where(flagged, issues["label_quality"].to_numpy(), 1.0)
     np.testing.assert_allclose(weights, expected)
     incoming = np.full(len(y), 3.0)
-    _, _, weighted = clone(cleaner).fit_resample(X, y, sample_weight=incoming)
-    np.testing.assert_allclose(weighted, 3.0 * expected)
+    weighted_cleaner = clone(cleaner)
+    _, _, weighted = weighted_cleaner.fit_resample(X, y, sample_weight=incoming)
+    # incoming weights reach the out-of-fold models too, so the qualities are those of a weighted fit
+    weighted_issues = find_label_issues(X, y, sample_weight=incoming, random_state=0)
+    pd.testing.assert_frame_equal(weighted_cleaner.label_issues_, weighted_issues)
+    acted = weighted_cleaner.is_cleaned_
+    np.testing.assert_allclose(weighted, 3.0 * np.where(acted, weighted_issues["label_quality"].to_numpy(), 1.0))
     np.testing.assert_array_equal(y_out, y)
     assert np.all(weights[flagged] < 1)
 

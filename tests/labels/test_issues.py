@@ -19,7 +19,9 @@ from datafix.datasets import make_label_noise
 from datafix.labels.issues import neighbor_label_proba
 from datafix.neighbors import compute_neighbor_graph
 
-COLUMNS = ["given_label", "suggested_label", "label_quality", "is_label_issue"]
+COLUMNS = ["given_label", "suggested_label", "label_quality", "is_label_issue", "model_given_proba",
+           "model_suggested_proba", "neighbor_given_share", "neighbor_suggested_share", "neighbor_rows",
+           "neighbor_labels", "neighbor_distances"]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import Check, register_check
+from ._base import SEVERITIES, Check, register_check, severity_for
 from .class_imbalance import _plain
 
 
@@ -17,15 +17,32 @@ class LabelCheck(Check):
     out-of-fold probabilities of the audit's ``estimator`` on the encoded
     features (or the ``pred_proba`` given to the audit), averaged with the
     label shares of each row's 10 nearest rows in the audit's shared
-    neighbour graph, judged by confident learning. ``label_score`` is the
-    label quality (low: the given label is unlikely); ``label_suggested`` is
-    the most likely other label for flagged rows.
+    neighbour graph, mixed with the weight that best predicts the given
+    labels and judged by confident learning - the code and the encoding of
+    :func:`datafix.find_label_issues`, so both flag the same rows.
+
+    Row columns: ``label_score`` is the label quality (low: the given label
+    is unlikely); ``label_suggested`` the most likely other label for flagged
+    rows; and why a row is flagged: ``label_model_given_proba`` and
+    ``label_model_suggested_proba`` (the out-of-fold model's probability of
+    the given and the suggested label) and, for flagged rows,
+    ``label_neighbors`` (its nearest rows as ``label@row (distance)``,
+    nearest first).
+
+    Severity counts the share of all rows flagged (``thresholds``) and the
+    share of each class's rows flagged (``class_thresholds``), whichever is
+    worse: 17 flagged rows are 0.4% of a 4000-row set, but half of a
+    32-row class is a problem.
     """
 
     name = "label"
     title = "Label issues"
     thresholds = (0.0, 0.02, 0.1)
+    #: Severity from the largest share of one class's rows flagged: medium from 10%, high from 25%.
+    class_thresholds = (0.0, 0.1, 0.25)
     n_neighbors = 10  # datafix.labels.issues.N_NEIGHBORS
+    #: Neighbours listed per flagged row in ``label_neighbors``.
+    shown_neighbors = 5
 
     def skip_reason(self, context):
         if context.labels is None:
@@ -43,13 +60,28 @@ class LabelCheck(Check):
             pd.Series(given, name="given"), pd.Series(suggested, name="suggested"), dropna=False
         )
         by_class = pd.Series(is_issue).groupby(given).sum()
-        return self.result(
+        class_sizes = pd.Series(given).value_counts()
+        shares = (by_class / class_sizes.reindex(by_class.index)).astype(np.float64)
+        worst_class = shares.idxmax()
+        message = f"{int(is_issue.sum())} rows whose label disagrees with the out-of-fold model and the neighbours"
+        if is_issue.any():
+            message += (f"; class {_plain(worst_class)!r} has the largest share flagged: "
+                        f"{int(by_class[worst_class])} of {int(class_sizes[worst_class])} rows "
+                        f"({shares[worst_class]:.0%})")
+        result = self.result(
             issues=is_issue.sum(),
             total=context.n_rows,
-            message=f"{int(is_issue.sum())} rows whose label disagrees with the out-of-fold model",
-            rows=self.row_columns(is_issue, found["label_quality"].to_numpy(), label_suggested=suggested),
+            message=message,
+            rows=self.row_columns(
+                is_issue, found["label_quality"].to_numpy(), label_suggested=suggested,
+                label_model_given_proba=found["model_given_proba"].to_numpy(),
+                label_model_suggested_proba=found["model_suggested_proba"].to_numpy(),
+                label_neighbors=_neighbor_text(found, self.shown_neighbors),
+            ),
             details={
                 "issues_by_class": {str(_plain(c)): int(n) for c, n in by_class.items()},
+                "flagged_share_by_class": {str(_plain(c)): round(float(v), 4) for c, v in shares.items()},
+                "model_weight": float(found.attrs.get("model_weight", 1.0)),
                 "given_vs_suggested": {
                     str(_plain(g)): {str(_plain(s)): int(matrix.loc[g, s]) for s in matrix.columns}
                     for g in matrix.index
@@ -57,3 +89,22 @@ class LabelCheck(Check):
             },
             tables={"given_vs_suggested": matrix},
         )
+        by_share = severity_for(result.issues, float(shares.max()) if len(shares) else 0.0, self.class_thresholds)
+        if SEVERITIES.index(by_share) > SEVERITIES.index(result.severity):
+            result.severity = by_share
+        return result
+
+
+def _neighbor_text(found: pd.DataFrame, limit: int) -> np.ndarray:
+    """``label@row (distance)`` of each flagged row's nearest rows; empty for the other rows."""
+    text = np.full(len(found), "", dtype=object)
+    rows, labels, distances = found["neighbor_rows"], found["neighbor_labels"], found["neighbor_distances"]
+    for position in np.flatnonzero(found["is_label_issue"].to_numpy(dtype=bool)):  # flagged rows only
+        if rows.iat[position] is None:
+            continue
+        text[position] = ", ".join(
+            f"{_plain(label)}@{_plain(row)} ({distance:.2f})"
+            for row, label, distance in zip(rows.iat[position][:limit], labels.iat[position][:limit],
+                                            distances.iat[position][:limit])
+        )
+    return text

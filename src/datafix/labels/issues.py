@@ -19,14 +19,26 @@ Two kinds of evidence, and their combination:
     normalising). A row is an issue when another class has a larger
     neighbourhood probability than its given label.
 ``"auto"``
-    The average of the two probability matrices (model and neighbourhood),
-    fed to cleanlab's confident learning. Chosen by measurement
-    (``benchmarks/label_issues.py``): averaging two evidences with different
-    errors gives better-calibrated probabilities, and confident learning's
-    per-class thresholds then flag more of the true errors with fewer false
-    alarms than either evidence alone. Without ``X`` (``X=None`` with
-    ``pred_proba``) there is no neighbourhood, and ``"auto"`` is confident
-    learning on ``pred_proba``.
+    A mixture ``w * model + (1 - w) * neighbourhood`` of the two probability
+    matrices, fed to cleanlab's confident learning. The weight ``w`` adapts
+    to each dataset: of ``w`` in 0, 0.1, ..., 1 it is the one whose mixture
+    best predicts the *given* labels (the smallest log loss of the given
+    label, each class counting equally, so a small class is not drowned by a
+    large one). Both evidences are out of sample (the model's by its folds,
+    the neighbourhood's because a row is not its own neighbour), and label
+    noise that does not depend on the evidence lowers both the same way, so
+    the source that predicts the noisy labels better is the better judge of
+    them. ``w = 1`` (the model alone) when the neighbourhood does not help;
+    ties go to the model. The features are encoded and standardised
+    (:func:`datafix._tabular.encode_features`) before the neighbour search,
+    so the rule does not depend on the units of the columns. Without ``X``
+    (``X=None`` with ``pred_proba`` and no ``neighbor_graph``) there is no
+    neighbourhood, and ``"auto"`` is confident learning on ``pred_proba``.
+
+Every path - :func:`find_label_issues`, :class:`~datafix.LabelCleaner`, the
+audit's ``label`` check and ``datafix clean`` - runs the same code on the same
+encoding, so at the same defaults and ``random_state`` they flag the same
+rows.
 """
 
 from __future__ import annotations
@@ -37,16 +49,17 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from ..validation import check_features, check_labels, num_rows
-from .out_of_fold import _plain, check_cv_counts, out_of_fold_proba
+from .._tabular import encode_features
+from ..validation import check_classification_target, check_features, check_labels, num_rows
+from .out_of_fold import _plain, check_cv_counts, check_groups, out_of_fold_proba
 
 __all__ = ["find_label_issues", "LABEL_ISSUE_METHODS", "N_NEIGHBORS"]
 
 LABEL_ISSUE_METHODS = ("auto", "confident_learning", "knn")
 #: Neighbours per row for the neighbourhood evidence.
 N_NEIGHBORS = 10
-#: Weight of the model's probabilities in ``"auto"`` (the neighbourhood has the rest).
-MODEL_WEIGHT = 0.5
+#: The model weights ``"auto"`` chooses from (the neighbourhood has the rest).
+MODEL_WEIGHTS = np.round(np.linspace(0.0, 1.0, 11), 1)
 _PRIOR = 0.1
 _CHUNK_VALUES = 2**20  # values per temporary array in the neighbour shares
 _SUM_TOLERANCE = 1e-3
@@ -207,16 +220,6 @@ def _check_graph(graph, n_rows: int):
     return graph.subgraph(min(N_NEIGHBORS, graph.n_neighbors))
 
 
-def _neighbor_evidence(X, codes, n_classes, n_jobs):
-    from ..neighbors import choose_method, compute_neighbor_graph
-    from ._encoding import encode_for_neighbors
-
-    encoded = encode_for_neighbors(X)
-    n_neighbors = min(N_NEIGHBORS, len(codes) - 1)
-    graph = compute_neighbor_graph(encoded, n_neighbors, method=choose_method(len(codes)), n_jobs=n_jobs)
-    return neighbor_label_proba(graph, codes, n_classes)
-
-
 #: With ``n_jobs=None``, cleanlab runs in one process below this many probabilities (rows x classes), and with its
 #: own default (a process per physical core) from there on. Measured on 2 cores, 10 classes: a process pool costs
 #: about 20 ms (10k rows: 10 ms in one process, 31 ms with the pool) and pays off from about 200k rows (300k: 282
@@ -243,6 +246,39 @@ def _confident_learning(codes, proba32, n_jobs) -> np.ndarray:
     return np.asarray(cleanlab.filter.find_label_issues(small_codes, proba32, n_jobs=jobs), dtype=bool)
 
 
+def choose_model_weight(model_proba, neighbor_proba, codes, n_classes: int) -> float:
+    """The weight of the model in ``"auto"``'s mixture: the one that best predicts the given labels.
+
+    Of :data:`MODEL_WEIGHTS`, the ``w`` whose mixture ``w * model + (1 - w) *
+    neighbours`` gives the given labels the smallest log loss, averaged per
+    class and then over classes (every class counts the same). Ties go to
+    the larger weight, so the model alone (``w = 1``) wins when the
+    neighbours add nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.labels.issues import choose_model_weight
+    >>> codes = np.array([0, 0, 1, 1])
+    >>> sharp = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
+    >>> flat = np.full((4, 2), 0.5)
+    >>> choose_model_weight(sharp, flat, codes, 2), choose_model_weight(flat, sharp, codes, 2)
+    (1.0, 0.0)
+    """
+    rows = np.arange(len(codes))
+    model_given = model_proba[rows, codes].astype(np.float64)
+    neighbor_given = neighbor_proba[rows, codes].astype(np.float64)
+    counts = np.bincount(codes, minlength=n_classes)
+    row_weight = 1.0 / counts[codes]
+    best_weight, best_loss = 1.0, np.inf
+    for weight in MODEL_WEIGHTS[::-1]:  # from the model alone down: ties keep the larger weight
+        mixed = np.clip(weight * model_given + (1 - weight) * neighbor_given, 1e-6, 1.0)
+        loss = float(-(row_weight @ np.log(mixed)))
+        if loss < best_loss - 1e-12:
+            best_weight, best_loss = float(weight), loss
+    return best_weight
+
+
 def _suggestions(proba, codes, is_issue):
     """The most probable class; for a flagged row whose given label is the most probable, the runner-up."""
     best = proba.argmax(axis=1)
@@ -263,23 +299,30 @@ def _result_index(X, y, n_rows):
 
 
 def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=None, method="auto", cv=5,
-                      n_jobs=None, random_state=None):
+                      groups=None, sample_weight=None, n_jobs=None, random_state=None):
     """Find the rows whose given label is probably wrong.
 
     Parameters
     ----------
     X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features), or None
-        Features. DataFrames may hold categorical (non-numeric) and missing
-        values: the default estimator and the neighbour search encode them.
-        ``None`` is allowed only with ``pred_proba`` and a method other than
-        ``"knn"`` (then there is no neighbourhood evidence). Never modified.
+        Features, as you have them: unscaled numbers, strings, missing values,
+        ids and dates are fine. They are encoded once by
+        :func:`datafix._tabular.encode_features` (the encoding of the audit
+        and of ``datafix clean``: numeric and date columns imputed and
+        standardised, categorical ones one-hot encoded, constant and id-like
+        columns left out), and the default model and the neighbour search
+        both work on that encoding. ``None`` is allowed only with
+        ``pred_proba`` (and then there is no neighbourhood evidence unless
+        ``neighbor_graph`` is given). Never modified.
     y : array-like of shape (n_samples,)
-        The given labels (no missing values; at least two classes, each with
-        two rows or more).
+        The given class labels (no missing values; at least two classes, each
+        with two rows or more). A continuous target is refused.
     estimator : classifier with ``predict_proba``, optional
         The model whose out-of-fold probabilities judge the labels; cloned
-        per fold. ``None`` uses :func:`datafix.labels.make_default_estimator`.
-        Not allowed together with ``pred_proba``.
+        per fold and fitted on ``X`` as given. ``None`` uses a logistic
+        regression on the encoding (:func:`datafix.labels.make_default_estimator`
+        builds the same model for raw data). Not allowed together with
+        ``pred_proba``.
     pred_proba : array-like of shape (n_samples, n_classes) or DataFrame, optional
         Out-of-fold probabilities you computed yourself (columns in sorted
         class order, or a DataFrame with the class labels as columns); no
@@ -296,6 +339,14 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         ``"knn"`` fits no model (``estimator`` and ``cv`` are not used).
     cv : int or splitter, default=5
         Folds for the out-of-fold probabilities.
+    groups : array-like of shape (n_samples,), optional
+        A group label per row (patient, session, source): no group is split
+        between the training and the test rows of a fold (see
+        :func:`datafix.out_of_fold_proba`), so near-copies within a group
+        cannot vouch for each other's labels.
+    sample_weight : array-like of shape (n_samples,), optional
+        Passed to the fold models' ``fit``; an error if the model takes no
+        weights. Not used by the neighbourhood evidence or the thresholds.
     n_jobs : int, default=None
         Parallel folds (through joblib, so a Dask or Ray backend distributes
         them), parallel neighbour search, and cleanlab's processes
@@ -321,6 +372,24 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         ``is_label_issue``
             Whether the row is flagged.
 
+        and, to say *why* a row is flagged:
+
+        ``model_given_proba``, ``model_suggested_proba``
+            The out-of-fold model's probability of the given and of the
+            suggested label (NaN for ``method="knn"``).
+        ``neighbor_given_share``, ``neighbor_suggested_share``
+            The distance-weighted share of the row's nearest neighbours that
+            carry the given and the suggested label (NaN without a
+            neighbourhood).
+        ``neighbor_rows``, ``neighbor_labels``, ``neighbor_distances``
+            For flagged rows, the index labels, the given labels and the
+            distances (on the standardised encoding) of its nearest rows,
+            nearest first, as lists; ``None`` for the other rows.
+
+        ``result.attrs["model_weight"]`` is the weight of the model in the
+        evidence (1 for confident learning alone, 0 for ``"knn"``, chosen per
+        dataset by ``"auto"``).
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -329,11 +398,14 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
     >>> X, y = load_iris(return_X_y=True)
     >>> y_noisy, is_flipped = make_label_noise(y, rate=0.1, random_state=0)
     >>> issues = find_label_issues(X, y_noisy, random_state=0)
-    >>> list(issues.columns)
+    >>> list(issues.columns[:4])
     ['given_label', 'suggested_label', 'label_quality', 'is_label_issue']
     >>> found = issues["is_label_issue"].to_numpy()
     >>> bool((found & is_flipped).sum() >= 0.8 * is_flipped.sum())
     True
+    >>> worst = issues[found].sort_values("label_quality").iloc[0]
+    >>> len(worst["neighbor_labels"]), bool(worst["neighbor_suggested_share"] > worst["neighbor_given_share"])
+    (10, True)
 
     A neighbour graph computed once can stand in for ``X``:
 
@@ -360,46 +432,119 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         X = check_features(X)
         n_rows = num_rows(X)
     labels = check_labels(y, n_rows=n_rows)
+    check_classification_target(labels)
+    fits_model = pred_proba is None and method != "knn"
+    if groups is not None:
+        groups = check_groups(groups, len(labels), cv if fits_model else 2)
+    if sample_weight is not None and not fits_model:
+        raise ValueError(
+            "sample_weight is passed to the out-of-fold models, and none is fitted here (pred_proba given or "
+            "method='knn'); leave sample_weight out."
+        )
     if neighbor_graph is not None:
         neighbor_graph = _check_graph(neighbor_graph, len(labels))
     classes, codes = encode_labels(labels)
     n_classes = len(classes)
     counts = np.bincount(codes, minlength=n_classes)
 
-    model_proba = None
-    if pred_proba is None and method != "knn" and isinstance(cv, Integral) and not isinstance(cv, bool):
+    if fits_model and isinstance(cv, Integral) and not isinstance(cv, bool):
         check_cv_counts(classes, counts, int(cv))
     _check_two_rows_per_class(classes, counts)
+    model_proba = None
     if pred_proba is not None:
         model_proba = check_pred_proba(pred_proba, classes, len(labels))
 
-    if model_proba is None and method != "knn":  # validates estimator and cv before any other work
-        model_proba = out_of_fold_proba(
-            estimator, X, labels, cv=cv, n_jobs=n_jobs, random_state=random_state
-        ).astype(np.float32)
+    needs_neighbors = neighbor_graph is None and (method == "knn" or (method == "auto" and X is not None))
+    encoded = None
+    if X is not None and (needs_neighbors or (fits_model and estimator is None)):
+        encoded = encode_features(X)
+        if encoded.shape[1] == 0:
+            raise ValueError(
+                "X has no column that can tell the classes apart (every column is constant or id-like, so the "
+                "encoding leaves it out); add informative features, or pass pred_proba or an estimator of your own."
+            )
+    if fits_model:  # validates estimator and cv before any other work
+        model_proba = fit_out_of_fold(
+            estimator, X, encoded, labels, cv=cv, groups=groups, sample_weight=sample_weight, n_jobs=n_jobs,
+            random_state=random_state,
+        )
+    graph = neighbor_graph
+    if graph is None and needs_neighbors:
+        graph = _neighbor_graph(encoded, n_jobs)
     neighbor_proba = None
-    if neighbor_graph is not None and method != "confident_learning":
-        neighbor_proba = neighbor_label_proba(neighbor_graph, codes, n_classes)
-    elif method == "knn" or (method == "auto" and X is not None):
-        neighbor_proba = _neighbor_evidence(X, codes, n_classes, n_jobs)
+    if graph is not None and method != "confident_learning":
+        neighbor_proba = neighbor_label_proba(graph, codes, n_classes)
+    if method != "auto":
+        graph = graph if method == "knn" else None
 
     if method == "knn":
-        proba = neighbor_proba
+        proba, weight = neighbor_proba, 0.0
         is_issue = proba.argmax(axis=1) != codes
     else:
-        if neighbor_proba is None:
-            proba = model_proba
-        else:
-            proba = MODEL_WEIGHT * model_proba + (1 - MODEL_WEIGHT) * neighbor_proba
+        weight = 1.0
+        if neighbor_proba is not None:
+            weight = choose_model_weight(model_proba, neighbor_proba, codes, n_classes)
+        proba = model_proba if weight == 1.0 else weight * model_proba + (1 - weight) * neighbor_proba
         is_issue = _confident_learning(codes, proba, n_jobs)
     quality = np.clip(proba[np.arange(len(codes)), codes].astype(np.float64), 0.0, 1.0)
     suggested = _suggestions(proba, codes, is_issue)
-    return pd.DataFrame(
+    index = _result_index(X, y, len(labels))
+    result = pd.DataFrame(
         {
             "given_label": labels,
             "suggested_label": classes[suggested],
             "label_quality": quality,
             "is_label_issue": is_issue,
+            **_explanations(codes, suggested, is_issue, model_proba, neighbor_proba, graph, labels, index),
         },
-        index=_result_index(X, y, len(labels)),
+        index=index,
     )
+    result.attrs["model_weight"] = weight
+    return result
+
+
+def fit_out_of_fold(estimator, X, encoded, labels, *, cv, groups=None, sample_weight=None, n_jobs=None,
+                    random_state=None, verbose=False) -> np.ndarray:
+    """The out-of-fold probabilities every label path uses (float32): ``estimator`` on ``X``, or the default
+    classifier on the shared ``encoded`` features when ``estimator`` is None."""
+    if estimator is None:
+        from ._encoding import default_classifier
+
+        estimator, X = default_classifier(), encoded  # the encoding is imputed and standardised already
+    proba = out_of_fold_proba(estimator, X, labels, cv=cv, groups=groups, sample_weight=sample_weight,
+                              n_jobs=n_jobs, random_state=random_state, verbose=verbose)
+    return proba.astype(np.float32)
+
+
+def _neighbor_graph(encoded, n_jobs):
+    from ..neighbors import choose_method, compute_neighbor_graph
+
+    n_neighbors = min(N_NEIGHBORS, len(encoded) - 1)
+    return compute_neighbor_graph(encoded, n_neighbors, method=choose_method(len(encoded)), n_jobs=n_jobs)
+
+
+def _explanations(codes, suggested, is_issue, model_proba, neighbor_proba, graph, labels, index) -> dict:
+    """The why-columns of :func:`find_label_issues`."""
+    rows = np.arange(len(codes))
+    missing = np.full(len(codes), np.nan)
+
+    def pick(proba, which):
+        return missing if proba is None else proba[rows, which].astype(np.float64)
+
+    columns = {
+        "model_given_proba": pick(model_proba, codes),
+        "model_suggested_proba": pick(model_proba, suggested),
+        "neighbor_given_share": pick(neighbor_proba, codes),
+        "neighbor_suggested_share": pick(neighbor_proba, suggested),
+    }
+    neighbor_rows, neighbor_labels, neighbor_distances = ([None] * len(codes) for _ in range(3))
+    if graph is not None:
+        flagged = np.flatnonzero(is_issue)
+        near = graph.indices[flagged]
+        found = zip(np.asarray(index)[near].tolist(), labels[near].tolist(),
+                    np.asarray(graph.distances[flagged], dtype=np.float64).tolist())
+        for row, (rows_of, labels_of, distances_of) in zip(flagged.tolist(), found):  # flagged rows only
+            neighbor_rows[row], neighbor_labels[row], neighbor_distances[row] = rows_of, labels_of, distances_of
+    columns.update(neighbor_rows=neighbor_rows, neighbor_labels=neighbor_labels,
+                   neighbor_distances=neighbor_distances)
+    return columns

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.utils.validation import has_fit_parameter
 
-from ..validation import check_features, check_labels, num_rows
+from ..validation import check_features, check_labels, check_sample_weight, num_rows
 
 __all__ = ["out_of_fold_proba"]
 
@@ -52,20 +53,47 @@ def check_cv_counts(classes, counts, n_folds: int) -> None:
     )
 
 
-def _check_folds(cv, codes, classes, random_state):
-    """The list of (train, test) folds for ``cv`` (an int, or a scikit-learn splitter)."""
+def check_groups(groups, n_rows: int, cv) -> np.ndarray | None:
+    """Validate ``groups`` (one group label per row) against the rows and the number of folds."""
+    if groups is None:
+        return None
+    values = groups.to_numpy() if isinstance(groups, pd.Series) else np.asarray(groups)
+    if values.ndim != 1:
+        raise ValueError(f"groups must be 1-D (one group label per row), got shape {values.shape}.")
+    if len(values) != n_rows:
+        raise ValueError(
+            f"groups has {len(values)} entries but there are {n_rows} rows; pass one group label per row "
+            f"(e.g. the patient or session id of each row)."
+        )
+    if np.asarray(pd.isna(values), dtype=bool).any():
+        raise ValueError("groups has missing values; give every row a group (e.g. its own id where it has none).")
+    if isinstance(cv, Integral) and not isinstance(cv, bool):
+        n_groups = len(pd.unique(values))
+        if n_groups < cv:
+            raise ValueError(
+                f"groups has {n_groups} distinct groups but cv={cv} needs at least {cv}, one per test fold; "
+                f"lower cv (cv={max(2, n_groups)} would do) or split the groups more finely."
+            )
+    return values
+
+
+def _check_folds(cv, codes, classes, random_state, groups=None):
+    """The list of (train, test) folds for ``cv`` (an int, or a scikit-learn splitter), grouped if ``groups``."""
     if isinstance(cv, Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 (the number of folds), got {cv}.")
         check_cv_counts(classes, np.bincount(codes, minlength=len(classes)), int(cv))
-        splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+        if groups is None:
+            splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+        else:  # no group in two folds: rows of one patient / session never judge each other
+            splitter = StratifiedGroupKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
     elif hasattr(cv, "split") and not isinstance(cv, str):
         splitter = cv
     else:
         raise ValueError(
             f"cv must be an int (the number of stratified folds) or a scikit-learn splitter, got {cv!r}."
         )
-    folds = list(splitter.split(np.zeros((len(codes), 1)), codes))
+    folds = list(splitter.split(np.zeros((len(codes), 1)), codes, groups))
     covered = np.zeros(len(codes), dtype=np.int64)
     for _, test in folds:
         covered[test] += 1
@@ -77,10 +105,36 @@ def _check_folds(cv, codes, classes, random_state):
     return folds
 
 
-def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: int):
+def _weight_parameter(estimator):
+    """The fit keyword that carries ``sample_weight`` to ``estimator`` (a pipeline's last step), or None."""
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        name, last = steps[-1]
+        return f"{name}__sample_weight" if last != "passthrough" and has_fit_parameter(last, "sample_weight") else None
+    return "sample_weight" if has_fit_parameter(estimator, "sample_weight") else None
+
+
+def check_fold_weights(estimator, sample_weight, n_rows: int):
+    """``(keyword, weights)`` for the fold fits; a clear error when the model cannot take weights."""
+    weights = check_sample_weight(sample_weight, n_rows)
+    if weights is None:
+        return None, None
+    keyword = _weight_parameter(estimator)
+    if keyword is None:
+        raise ValueError(
+            f"sample_weight was given but {type(estimator).__name__}.fit takes no sample_weight, so the "
+            f"out-of-fold models cannot use it; pass an estimator that accepts sample_weight, or leave the "
+            f"weights out."
+        )
+    return keyword, weights
+
+
+def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: int, weight_keyword=None,
+                      weights=None):
     """Fit a clone on the training rows, return the test rows' probabilities in class-code columns."""
     started = time.perf_counter()
-    model = clone(estimator).fit(_take(X, train), codes[train])
+    fit_params = {} if weights is None else {weight_keyword: weights[train]}
+    model = clone(estimator).fit(_take(X, train), codes[train], **fit_params)
     proba = np.asarray(model.predict_proba(_take(X, test)), dtype=np.float64)
     columns = np.asarray(model.classes_, dtype=np.intp)
     full = np.zeros((len(test), n_classes), dtype=np.float64)
@@ -88,7 +142,8 @@ def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: in
     return fold, test, full, time.perf_counter() - started
 
 
-def out_of_fold_proba(estimator, X, y, *, cv=5, n_jobs=None, random_state=None, verbose=False):
+def out_of_fold_proba(estimator, X, y, *, cv=5, groups=None, sample_weight=None, n_jobs=None, random_state=None,
+                      verbose=False):
     """Predicted class probabilities for every row from a model fitted without that row.
 
     The rows are split into ``cv`` stratified folds; for each fold a clone of
@@ -109,6 +164,16 @@ def out_of_fold_proba(estimator, X, y, *, cv=5, n_jobs=None, random_state=None, 
     cv : int or splitter, default=5
         The number of stratified, shuffled folds, or a scikit-learn splitter
         whose test folds partition the rows.
+    groups : array-like of shape (n_samples,), optional
+        A group label per row (a patient, a session, a source). With an int
+        ``cv`` the folds are :class:`~sklearn.model_selection.StratifiedGroupKFold`:
+        no group is split between a fold's training and test rows, so rows of
+        one group never vouch for each other's labels. Passed to a splitter's
+        ``split`` otherwise (``GroupKFold`` and friends need it).
+    sample_weight : array-like of shape (n_samples,), optional
+        Passed to each fold model's ``fit`` (its training rows' weights; for a
+        pipeline, to its last step). A model whose ``fit`` takes no
+        ``sample_weight`` is an error.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib's meaning: ``None`` is 1 unless a
         ``joblib.parallel_config`` says otherwise, ``-1`` all cores).
@@ -140,7 +205,8 @@ def out_of_fold_proba(estimator, X, y, *, cv=5, n_jobs=None, random_state=None, 
     X = check_features(X)
     labels = check_labels(y, n_rows=num_rows(X))
     classes, codes = np.unique(labels, return_inverse=True)
-    folds = _check_folds(cv, codes, classes, random_state)
+    groups = check_groups(groups, len(codes), cv)
+    folds = _check_folds(cv, codes, classes, random_state, groups)
     if estimator is None:
         from ._encoding import make_default_estimator
 
@@ -150,15 +216,18 @@ def out_of_fold_proba(estimator, X, y, *, cv=5, n_jobs=None, random_state=None, 
             f"estimator must be a classifier with fit and predict_proba, got {type(estimator).__name__}; "
             f"for a model without probabilities wrap it, e.g. CalibratedClassifierCV(model)."
         )
-    return _run_folds(estimator, X, codes, folds, len(classes), n_jobs=n_jobs, verbose=verbose)
+    weight_keyword, weights = check_fold_weights(estimator, sample_weight, len(codes))
+    return _run_folds(estimator, X, codes, folds, len(classes), n_jobs=n_jobs, verbose=verbose,
+                      weight_keyword=weight_keyword, weights=weights)
 
 
-def _run_folds(estimator, X, codes, folds, n_classes, *, n_jobs=None, verbose=False):
+def _run_folds(estimator, X, codes, folds, n_classes, *, n_jobs=None, verbose=False, weight_keyword=None,
+               weights=None):
     proba = np.zeros((len(codes), n_classes), dtype=np.float64)
     name = type(estimator).__name__
     started = time.perf_counter()
     jobs = (
-        delayed(_fit_predict_fold)(estimator, X, codes, train, test, n_classes, fold)
+        delayed(_fit_predict_fold)(estimator, X, codes, train, test, n_classes, fold, weight_keyword, weights)
         for fold, (train, test) in enumerate(folds)
     )
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
