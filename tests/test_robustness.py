@@ -379,3 +379,231 @@ def test_the_label_matrix_explains_what_it_counts(capsys):
     off = int(matrix.sum() - np.trace(matrix))
     note = f"{off} rows sit off the diagonal, of which the {report.results['label'].issues}"
     assert note in report.to_markdown() and note in report.to_html(plots=False)
+
+
+# -- the fuzz suite ---------------------------------------------------------------------------------------------------
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import tempfile  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+#: Examples per fuzz test in the default run, and in the slow soak.
+FUZZ_EXAMPLES, SOAK_EXAMPLES = 40, 400
+#: Messages of other libraries that must never reach a datafix user.
+LEAKS = ("truth value of a", "has no attribute", "Input X contains", "Expected n_neighbors", "unhashable type",
+         "could not convert", "Traceback", "unexpected error", "ArrowInvalid", "Cannot use median strategy")
+CHEAP_CHECKS = ["class_imbalance", "duplicates", "conflicting_labels", "near_duplicates", "outliers", "missing",
+                "target_leakage"]
+
+NAMES = st.sampled_from(["y", "a", "b", "c", "", "y ", "Ä", "a.1", "x,y", 'q"t', "1"])
+CELLS = st.one_of(
+    st.integers(-5, 5).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.3g}"),
+    st.sampled_from(["inf", "-inf", "nan", "NA", "null", "?", "", "N/A", "None", "1e400", "0x1F", "TRUE"]),
+    st.sampled_from(["pos", " pos", "POS", "neg", "neg ", "café", "a,b", 'say "hi"', "two\nlines", "<script>"]),
+)
+
+
+def _quote(cell: str, separator: str) -> str:
+    if any(ch in cell for ch in (separator, '"', "\n", "\r")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+@st.composite
+def csv_files(draw):
+    """Bytes of a CSV that is mostly sound with a few things wrong: odd or repeated header names, stray cells
+    (NaN/inf/NA/null/?/quotes/newlines), tiny and one-row classes, whitespace labels, CRLF, BOM, latin-1,
+    UTF-16, no rows, one column or hundreds."""
+    n_columns = draw(st.sampled_from([2, 3, 3, 4, 4, 6, 1, 300]))
+    names = [*"abcdefgh"][: min(n_columns, 8) - 1] + [f"w{i}" for i in range(max(0, n_columns - 8))] + ["y"]
+    names = names[:n_columns]
+    for _ in range(draw(st.sampled_from([0, 0, 0, 0, 0, 1, 2]))):
+        names[draw(st.integers(0, len(names) - 1))] = draw(NAMES)
+    n_rows = draw(st.sampled_from([40, 40, 40, 80, 80, 12, 5, 2, 1, 0]))
+    label_pool = draw(st.sampled_from([["pos", "neg"], ["pos", "neg"], ["a", "b", "c"], [1, 0], ["a", "b", "c"],
+                                       [1, 0], ["pos", " pos", "neg"], ["a", "b", "tiny"], ["a"], None]))
+    columns = []
+    for name in names:
+        if name == "y" and label_pool is not None:
+            skewed = draw(st.booleans())
+            column = [str(label_pool[-1] if (skewed and i == 0) else label_pool[i % max(1, len(label_pool) - skewed)])
+                      for i in range(n_rows)]
+        elif draw(st.integers(0, 7)) == 0:
+            column = [draw(CELLS) for _ in range(n_rows)]
+        else:
+            base = draw(st.sampled_from(["int", "float", "float", "text", "constant"]))
+            rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+            column = {"int": lambda: [str(v) for v in rng.integers(0, 4, n_rows)],
+                      "float": lambda: [f"{v:.4f}" for v in rng.normal(size=n_rows)],
+                      "text": lambda: list(rng.choice(["red", "green", "blue"], n_rows)),
+                      "constant": lambda: ["1"] * n_rows}[base]()
+            if column and draw(st.integers(0, 2)) == 0:
+                column[draw(st.integers(0, n_rows - 1))] = draw(CELLS)
+        columns.append(column)
+    newline = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    lines = [",".join(_quote(n, ",") for n in names)]
+    lines += [",".join(_quote(c[i], ",") for c in columns) for i in range(n_rows)]
+    text = newline.join(lines) + (newline if draw(st.booleans()) else "")
+    encoding = draw(st.sampled_from(["utf-8"] * 6 + ["utf-8-sig", "utf-8-sig", "latin-1", "utf-16"]))
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+COMMANDS = st.sampled_from([
+    ["audit", "--checks", *CHEAP_CHECKS],
+    ["audit", "--checks", "label", "class_imbalance", "--cv", "2", "--markdown", "{out}/r.md", "--json",
+     "{out}/r.json"],
+    ["balance", "--method", "weights", "--output", "{out}/o.csv"],
+    ["balance", "--method", "undersample", "--output", "{out}/o.parquet"],
+    ["balance", "--method", "smote", "--output", "{out}/o.tsv"],
+    ["clean", "--action", "drop", "--cv", "2", "--output", "{out}/o.csv"],
+    ["balance", "--method", "oversample", "--output", "{in}"],  # the input as output: refused
+])
+
+
+def _run_in_process(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _check_cli_run(content: bytes, command: list, encoding: str):
+    with tempfile.TemporaryDirectory() as folder:
+        data = os.path.join(folder, "data.csv")
+        with open(data, "wb") as stream:
+            stream.write(content)
+        outputs = os.path.join(folder, "out")
+        os.mkdir(outputs)
+        argv = [part.replace("{out}", outputs).replace("{in}", data) for part in command]
+        argv = [argv[0], data, "--target", "y", *argv[1:], "--quiet", "--encoding", encoding]
+        code, out, err = _run_in_process(argv)
+        assert code in (0, 2), (code, err)
+        lines = err.strip().splitlines()
+        assert all(line.startswith(("datafix: ", "wrote ")) for line in lines), err
+        assert not any(leak in err for leak in LEAKS), err
+        with open(data, "rb") as stream:
+            assert stream.read() == content  # the input is byte-identical
+        written = sorted(os.listdir(outputs))
+        assert sorted(os.listdir(folder)) == ["data.csv", "out"]  # no stray files next to the input
+        assert not any(name.endswith(".part") for name in written)
+        if code == 2:
+            assert [line for line in lines if line.startswith("datafix: error:")] == [lines[-1]], err
+            assert out == "" and written == []
+            return
+        expected = [os.path.basename(a) for a in argv if a.startswith(outputs)]
+        assert written == sorted(expected), (written, expected)
+        if argv[0] == "audit":
+            assert out.startswith("datafix audit: ")
+        else:
+            path = os.path.join(outputs, expected[0])
+            result = (pd.read_parquet(path) if path.endswith(".parquet")
+                      else pd.read_csv(path, sep="\t" if path.endswith(".tsv") else ",", encoding="utf-8"))
+            assert "y" in result.columns and len(result) > 0
+            if "weights" in argv:
+                assert result["sample_weight"].gt(0).all()
+
+
+FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SOAK = settings(max_examples=SOAK_EXAMPLES, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@FUZZ
+@given(content=csv_files(), command=COMMANDS, encoding=st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "latin-1"]))
+def test_fuzz_cli_exits_0_with_a_result_or_2_with_one_line(content, command, encoding):
+    _check_cli_run(content, command, encoding)
+
+
+@pytest.mark.slow
+@SOAK
+@given(content=csv_files(), command=COMMANDS, encoding=st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "latin-1"]))
+def test_fuzz_cli_soak(content, command, encoding):
+    _check_cli_run(content, command, encoding)
+
+
+@st.composite
+def frames(draw):
+    """Messy DataFrames: mixed and object columns, NaN/inf, duplicate names, list cells, odd labels."""
+    n_rows = draw(st.sampled_from([0, 1, 3, 10, 30, 60]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    columns, names = [], []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["float", "int", "text", "mixed", "inf", "constant", "lists", "bool",
+                                     "datetime", "category"]))
+        column = {
+            "float": lambda: rng.normal(size=n_rows),
+            "int": lambda: rng.integers(0, 5, n_rows),
+            "text": lambda: rng.choice(["a", "b", None], n_rows),
+            "mixed": lambda: np.array([1, "x", 2.5, None, True][: max(1, n_rows)] * n_rows, dtype=object)[:n_rows],
+            "inf": lambda: np.where(rng.random(n_rows) < 0.2, np.inf, rng.normal(size=n_rows)),
+            "constant": lambda: np.zeros(n_rows),
+            "lists": lambda: pd.Series([[1, 2]] * n_rows, dtype=object),
+            "bool": lambda: rng.random(n_rows) < 0.5,
+            "datetime": lambda: pd.date_range("2020-01-01", periods=n_rows, freq="D"),
+            "category": lambda: pd.Categorical(rng.choice(["u", "v"], n_rows)),
+        }[kind]()
+        columns.append(pd.Series(np.asarray(column, dtype=object) if kind == "lists" else column).reset_index(drop=True))
+        names.append(draw(st.sampled_from(["a", "b", "c", "d", 0, 1])))
+    labels = draw(st.sampled_from(["binary", "strings", "whitespace", "one", "continuous", "nan", "imbalanced"]))
+    y = {
+        "binary": lambda: rng.integers(0, 2, n_rows),
+        "strings": lambda: rng.choice(["cat", "dog", "eel"], n_rows),
+        "whitespace": lambda: rng.choice(["pos", " pos", "Pos"], n_rows),
+        "one": lambda: np.zeros(n_rows, dtype=int),
+        "continuous": lambda: rng.normal(size=n_rows),
+        "nan": lambda: np.where(rng.random(n_rows) < 0.3, np.nan, rng.integers(0, 2, n_rows)),
+        "imbalanced": lambda: np.where(np.arange(n_rows) < max(1, n_rows // 20), "rare", "common"),
+    }[labels]()
+    frame = pd.concat(columns, axis=1, ignore_index=True) if columns else pd.DataFrame(index=range(n_rows))
+    frame.columns = names
+    frame["y"] = y
+    return frame
+
+
+def _assert_datafix_error_or_result(call):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return call()
+    except ValueError as error:
+        message = str(error)
+        assert message and not any(leak in message for leak in LEAKS), message
+        assert "\n" not in message.strip(), message
+        return None
+
+
+def _check_api(frame):
+    copy = frame.copy(deep=True)
+    report = _assert_datafix_error_or_result(lambda: dfx.audit(frame, "y", checks=CHEAP_CHECKS, random_state=0))
+    if report is not None:
+        assert len(report.issues) == len(frame)
+        json.loads(report.to_json())
+        report.to_markdown()
+    pd.testing.assert_frame_equal(frame, copy)  # never mutated
+    if "y" in frame.columns and isinstance(frame["y"], pd.Series):
+        X, y = frame.drop(columns=["y"]), frame["y"]
+        result = _assert_datafix_error_or_result(lambda: dfx.DuplicateRemover().fit_resample(X, y))
+        if result is not None:
+            assert len(result[0]) == len(result[1]) <= len(X)
+        pd.testing.assert_frame_equal(frame, copy)
+
+
+@FUZZ
+@given(frame=frames())
+def test_fuzz_api_gives_a_datafix_error_or_a_result_and_never_mutates(frame):
+    _check_api(frame)
+
+
+@pytest.mark.slow
+@SOAK
+@given(frame=frames())
+def test_fuzz_api_soak(frame):
+    _check_api(frame)
