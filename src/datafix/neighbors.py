@@ -29,13 +29,19 @@ Chunks run in parallel on as many threads as the BLAS library is set to use
 independent chunks never wait for each other, where one multi-threaded product
 per chunk made every thread wait at every chunk (at 100k x 20 on this 2-core
 machine under load, ``EditedNearestNeighbours`` took 9.5-13 s that way and
-1.6-2.8 s with parallel chunks).
+1.6-2.8 s with parallel chunks). Many small independent searches (one per
+cluster, in the cleaners' bounds and the approximate search) run the same way
+through :func:`map_in_threads`, results kept in cluster order.
 
 Step 2 only discards rows that cannot be among the k nearest even allowing for
 float32 error, so the result is the float64 exact answer: float32 is used only
 where it is safe. Equidistant neighbours are ordered by increasing row index
 (scikit-learn's order among exact ties is an implementation detail and can
-differ). Memory is bounded by ``chunk_size * n_fit`` float32 values per thread
+differ); exact duplicate rows are always exactly equidistant (the float64
+distances are computed per pair, from the same centred values), so they are
+ordered by index. Each query's answer depends only on the query, the fit rows
+and ``k``: not on the chunk it falls in, nor on the thread count (tested with
+duplicated rows). Memory is bounded by ``chunk_size * n_fit`` float32 values per thread
 (about 8 MiB by default, at least 16 query rows per chunk).
 
 Approximate search (``method="approximate"``)
