@@ -538,11 +538,12 @@ def _clean_with_label_cleaner(frame, labels, args):
     if not args.quiet:
         print(f"datafix clean: finding label issues ({args.cv}-fold out-of-fold model and neighbours) ...",
               file=sys.stderr)
+    # the raw features: LabelCleaner encodes them with the audit's encoder, so clean and audit flag the same rows
     cleaner = LabelCleaner(action=args.action, cv=args.cv, n_jobs=args.n_jobs, random_state=args.random_state)
-    _, new_labels = cleaner.fit_resample(encoded, labels)
+    _, new_labels = cleaner.fit_resample(features, labels)
     cleaned = frame.iloc[cleaner.source_indices_].copy()
     cleaned[args.target] = pd.Series(np.asarray(new_labels), index=cleaned.index).astype(frame[args.target].dtype)
-    return cleaned, cleaner.n_issues_
+    return cleaned, int(cleaner.is_cleaned_.sum())
 
 
 def _run_balance(args) -> int:

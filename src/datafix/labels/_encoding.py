@@ -8,14 +8,12 @@
   detects label errors about as well as histogram gradient boosting on the
   benchmark data sets, at a small fraction of the time (digits: under a
   second against minutes for boosting's ten one-vs-rest tree ensembles).
-* :func:`encode_for_neighbors`: a dense float32 matrix for the neighbour
-  search, numeric columns median-imputed and standardised, categorical
-  columns one-hot encoded.
+* :func:`encode_for_neighbors`: the shared encoding of
+  :func:`datafix._tabular.encode_features`, which the default model of
+  :func:`datafix.find_label_issues` and the neighbour search both read.
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, OneHotEncoder, StandardScaler
 
+from .._tabular import encode_features
 from ..preprocessing import MAX_ONE_HOT, categories_as_text, numeric_as_float, split_columns
 
 __all__ = ["make_default_estimator", "encode_for_neighbors"]
@@ -108,35 +107,15 @@ def _has_missing(X) -> bool:
     return values.dtype.kind not in "biu"
 
 
-def _standardise(values: np.ndarray) -> np.ndarray:
-    """Median-impute NaN and inf and scale each column to unit variance (constant columns become 0)."""
-    values = np.array(values, dtype=np.float64, copy=True)
-    if values.size == 0:
-        return values
-    missing = ~np.isfinite(values)
-    values[missing] = np.nan
-    if missing.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column has no median
-            medians = np.nanmedian(values, axis=0)
-        medians = np.where(np.isnan(medians), 0.0, medians)
-        values[missing] = np.take(medians, np.nonzero(missing)[1])
-    values -= values.mean(axis=0)
-    scale = values.std(axis=0)
-    scale[scale == 0] = 1.0
-    values /= scale
-    return values
-
-
 def encode_for_neighbors(X) -> np.ndarray:
     """A dense float32 matrix in which Euclidean distance is meaningful, for the neighbour search.
 
-    Numeric columns are median-imputed and standardised; non-numeric columns
-    of a DataFrame with at most ``MAX_ONE_HOT`` categories are one-hot encoded
-    (missing is a category) and scaled by ``1/sqrt(2)``, so that two different
-    categories are one unit apart like one standard deviation of a numeric
-    column; columns with more categories become their standardised
-    frequency. Sparse input is made dense.
+    The one shared encoding, :func:`datafix._tabular.encode_features` (the
+    audit and ``datafix clean`` use it too): numeric and date columns
+    median-imputed and standardised, categorical columns one-hot encoded
+    (scaled so two categories are one unit apart) or frequency-encoded past
+    ``MAX_ONE_HOT`` categories, constant and id-like DataFrame columns left
+    out. Sparse input is made dense.
 
     Examples
     --------
@@ -146,21 +125,4 @@ def encode_for_neighbors(X) -> np.ndarray:
     >>> encoded.dtype, np.round(encoded[:, 1], 3).tolist()
     (dtype('float32'), [-1.225, 0.0, 1.225])
     """
-    if sp.issparse(X):
-        return _standardise(X.toarray()).astype(np.float32)
-    if not isinstance(X, pd.DataFrame):
-        return _standardise(np.asarray(X, dtype=np.float64)).astype(np.float32)
-    numeric, categorical = split_columns(X)
-    blocks = []
-    if numeric:
-        blocks.append(_standardise(X[numeric].to_numpy(dtype=np.float64, na_value=np.nan)))
-    for column in categorical:
-        codes, uniques = pd.factorize(X[column].astype(object), use_na_sentinel=False)
-        if len(uniques) <= MAX_ONE_HOT:
-            one_hot = np.zeros((len(codes), len(uniques)))
-            one_hot[np.arange(len(codes)), codes] = 1 / np.sqrt(2)
-            blocks.append(one_hot)
-        else:
-            frequency = np.bincount(codes)[codes] / len(codes)
-            blocks.append(_standardise(frequency[:, None]))
-    return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+    return encode_features(X)
