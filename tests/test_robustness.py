@@ -99,18 +99,25 @@ def test_an_output_extension_of_another_format_is_refused(capsys, data, tmp_path
 
 def test_two_outputs_to_one_file_are_refused(capsys, data, tmp_path):
     _, path = data
+    (tmp_path / "r.json").write_text("{}")
+    (tmp_path / "alias.md").symlink_to(tmp_path / "r.json")
     code, _, err = run_cli(capsys, "audit", path, "--target", "class", "--json", tmp_path / "r.json",
-                           "--html", tmp_path / "r.html", "--markdown", tmp_path / "r.md", "--checks", "duplicates",
-                           "--quiet")
-    assert code == 0
-    code, _, err = run_cli(capsys, "compare", path, "--target", "class", "--json", tmp_path / "c.json",
-                           "--html", tmp_path / "c.json")
-    assert code == 2 and "--html" in one_line_error(err)  # extension first
-    link = tmp_path / "alias.json"
-    link.symlink_to(tmp_path / "r.json")
-    code, _, err = run_cli(capsys, "compare", path, "--target", "class", "--json", tmp_path / "r.json",
-                           "--html", tmp_path / "c.html", "--quiet")
-    assert code == 0 or code == 2  # the comparison itself may be refused for this small file; no crash
+                           "--markdown", tmp_path / "alias.md", "--checks", "duplicates", "--quiet")
+    assert code == 2 and "are the same file" in one_line_error(err)
+    assert (tmp_path / "r.json").read_text() == "{}"
+
+
+def test_compare_and_validate_outputs_are_protected_too(capsys, data, tmp_path):
+    _, path = data
+    before = snapshot(tmp_path)
+    code, _, err = run_cli(capsys, "compare", path, "--target", "class", "--html", "./" + os.path.relpath(path))
+    assert code == 2 and "--html" in one_line_error(err)
+    code, _, err = run_cli(capsys, "compare", path, "--target", "class", "--json", path, "--overwrite")
+    assert code == 2 and "--json writes JSON, but the file name has '.csv'" in one_line_error(err)
+    code, _, err = run_cli(capsys, "audit", path, "--target", "class", "--validate", "--json",
+                           tmp_path / "none" / "r.json")
+    assert code == 2 and "does not exist" in one_line_error(err)
+    assert snapshot(tmp_path) == before
 
 
 def _audit_json(capsys, path, target, output):

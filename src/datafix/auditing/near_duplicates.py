@@ -27,6 +27,12 @@ class NearDuplicatesCheck(Check):
     over the median nearest-neighbour distance, capped at 1;
     ``near_duplicates_neighbor`` is that row's index label.
 
+    The cut-off is a fraction of a typical distance, not the typical distance
+    plus a spread, so it cannot collapse onto the bulk of the rows: ties
+    (categorical-only data, where distinct rows are whole categories apart)
+    and exact copies (duplicate-heavy data; copies are left out of the
+    median) only make it smaller.
+
     Parameters
     ----------
     threshold : float, default=0.13
