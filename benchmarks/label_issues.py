@@ -20,6 +20,18 @@ Three parts:
    in a forked process, whose peak resident memory above its size at the start
    is reported.
 
+4. **Protocol** (issue 13): a *tune half* and a *report half* of datasets, each
+   with uniform, pairwise and instance-dependent noise (flips drawn from a
+   model's confusion, ``make_label_noise(kind="instance")``), on balanced and
+   imbalanced (20:1 and more) data, unscaled features. The rule of ``"auto"``
+   (class-balanced log loss choice of the mixture weight) and the default of
+   ``LabelCleaner(max_class_fraction=)`` were chosen on the tune half only;
+   the report half was run once after. Both halves print detection F1 of
+   cleanlab and of datafix on the same out-of-fold probabilities, the share of
+   clean minority rows flagged, and the minority recall of a downstream model
+   after LabelCleaner against no cleaning.
+
+    python benchmarks/label_issues.py --part protocol
     python benchmarks/label_issues.py            # full sizes
     python benchmarks/label_issues.py --quick    # 10k synthetic rows, 100k x 10 probabilities
     python benchmarks/label_issues.py --quick --part estimators   # how the default estimator was chosen
@@ -262,10 +274,114 @@ def speed_whole(n_whole):
         print(f"  {label:<58}{seconds:>7.1f} s  ratio {seconds / reference:>5.2f}  peak +{peak:>6.0f} MiB  F1 {f1:.3f}")
 
 
+def _unscaled(X, seed):
+    """Columns on wildly different scales and offsets, as raw data has them."""
+    rng = np.random.default_rng(seed)
+    return X * 10 ** rng.uniform(-2, 3, X.shape[1]) + rng.normal(0, 100, X.shape[1])
+
+
+def _to_ratio(X, y, minority, ratio, seed):
+    """Subsample class ``minority`` to 1/``ratio`` of the largest class."""
+    rng = np.random.default_rng(seed)
+    members = np.flatnonzero(y == minority)
+    n_keep = max(int(round(np.bincount(y).max() / ratio)), 5)
+    keep = np.ones(len(y), dtype=bool)
+    keep[rng.choice(members, len(members) - n_keep, replace=False)] = False
+    return X[keep], y[keep]
+
+
+def protocol_datasets(half):
+    """(name, X, y, imbalanced) of one half; the halves share no dataset."""
+    from sklearn.datasets import load_iris
+
+    if half == "tune":
+        yield "wine", *load_wine(return_X_y=True), False
+        yield "breast_cancer", *load_breast_cancer(return_X_y=True), False
+        X, y = make_classification(2000, 20, n_informative=8, n_redundant=4, n_classes=4, n_clusters_per_class=2,
+                                   class_sep=1.2, random_state=1)
+        yield "synthetic_A", _unscaled(X, 1), y, False
+        X, y = make_classification(3000, 15, n_informative=6, n_redundant=3, n_classes=2, weights=[20 / 21],
+                                   class_sep=1.0, flip_y=0, random_state=2)
+        yield "imbalanced_A 20:1", _unscaled(X, 2), y, True
+        X, y = load_breast_cancer(return_X_y=True)
+        yield "breast_cancer 20:1", *_to_ratio(X, 1 - y, 1, 20, 0), True
+    else:
+        yield "digits", *load_digits(return_X_y=True), False
+        yield "iris", *load_iris(return_X_y=True), False
+        X, y = make_classification(3000, 25, n_informative=10, n_redundant=5, n_classes=5, n_clusters_per_class=2,
+                                   class_sep=1.5, random_state=3)
+        yield "synthetic_B", _unscaled(X, 3), y, False
+        X, y = make_classification(4200, 20, n_informative=8, n_redundant=4, n_classes=3, weights=[0.49, 0.49, 0.02],
+                                   n_clusters_per_class=2, class_sep=1.2, flip_y=0, random_state=4)
+        yield "imbalanced_B 25:1", _unscaled(X, 4), y, True
+        X, y = load_digits(return_X_y=True)
+        yield "digits 3-vs-rest 20:1", *_to_ratio(X, (y == 3).astype(int), 1, 20, 1), True
+
+
+def protocol_noises(imbalanced):
+    if imbalanced:  # symmetric: the same share of every class; 5% of a 20x larger class already doubles the rare label
+        return [("uniform", 0.05), ("pairwise", 0.05), ("instance", 0.05)]
+    return [("uniform", 0.1), ("pairwise", 0.2), ("instance", 0.15)]
+
+
+def protocol(halves=("tune", "report")):
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+
+    from datafix._tabular import encode_features
+    from datafix.labels._encoding import default_classifier
+
+    for half in halves:
+        print(f"\n== Protocol, {half} half: detection F1 on the same out-of-fold probabilities (default model) ==")
+        print(f"{'data':<24}{'noise':<14}{'cleanlab':>9}{'datafix':>9}{'diff':>8}{'w':>5}"
+              f"{'clean minority flagged (cl / df)':>34}")
+        differences = []
+        safety = []
+        for name, X, y, imbalanced in protocol_datasets(half):
+            encoded = encode_features(X)
+            clean_proba = dfx.out_of_fold_proba(default_classifier(), encoded, y, random_state=1)
+            minority = int(np.argmin(np.bincount(y)))
+            for kind, rate in protocol_noises(imbalanced):
+                extra = {"pred_proba": clean_proba} if kind == "instance" else {}
+                y_noisy, flipped = make_label_noise(y, rate=rate, kind=kind, random_state=0, **extra)
+                proba = dfx.out_of_fold_proba(default_classifier(), encoded, y_noisy, random_state=0)
+                by_cleanlab = np.asarray(cleanlab.filter.find_label_issues(y_noisy, proba.astype(np.float32)))
+                found = dfx.find_label_issues(X, y_noisy, pred_proba=proba)
+                by_datafix = found["is_label_issue"].to_numpy()
+                f1_cleanlab, f1_datafix = scores(flipped, by_cleanlab)[2], scores(flipped, by_datafix)[2]
+                differences.append(f1_datafix - f1_cleanlab)
+                shares = ""
+                if imbalanced:
+                    clean_minority = (y == minority) & ~flipped
+                    shares = f"{by_cleanlab[clean_minority].mean():>24.2f} / {by_datafix[clean_minority].mean():.2f}"
+                    safety.append((name, kind, X, y, y_noisy, minority))
+                print(f"{name:<24}{kind + f' {rate:.0%}':<14}{f1_cleanlab:>9.3f}{f1_datafix:>9.3f}"
+                      f"{f1_datafix - f1_cleanlab:>+8.3f}{found.attrs['model_weight']:>5.1f}{shares}")
+        differences = np.array(differences)
+        print(f"{half} half, {len(differences)} cases: mean datafix - cleanlab {differences.mean():+.3f}, "
+              f"worst {differences.min():+.3f}, cases below cleanlab by more than 0.005: "
+              f"{int(np.sum(differences < -0.005))}")
+        print(f"\n-- {half} half: minority recall / balanced accuracy on a clean 30% test split, default model --")
+        print(f"{'data':<24}{'noise':<10}{'noisy labels':>16}{'LabelCleaner drop':>20}{'LabelCleaner relabel':>22}")
+        for name, kind, X, y, _, minority in safety:
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+            extra = {}
+            if kind == "instance":
+                extra["pred_proba"] = dfx.out_of_fold_proba(None, X_train, y_train, random_state=1)
+            y_noisy, _ = make_label_noise(y_train, rate=0.05, kind=kind, random_state=0, **extra)
+            cells = []
+            for steps in ([], [dfx.LabelCleaner(random_state=0)], [dfx.LabelCleaner(action="relabel", random_state=0)]):
+                model = dfx.make_pipeline(*steps, make_default_estimator(X_train)).fit(X_train, y_noisy)
+                predicted = model.predict(X_test)
+                cells.append(f"{recall_score(y_test, predicted, labels=[minority], average='macro'):.2f} / "
+                             f"{balanced_accuracy_score(y_test, predicted):.3f}")
+            print(f"{name:<24}{kind:<10}{cells[0]:>16}{cells[1]:>20}{cells[2]:>22}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    parser.add_argument("--part", choices=["detection", "downstream", "speed", "speed-proba", "speed-whole", "estimators"], action="append",
+    parser.add_argument("--part", choices=["detection", "downstream", "speed", "speed-proba", "speed-whole", "estimators",
+                                           "protocol"], action="append",
                         help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
                              "the default model with gradient boosting and is slow)")
     args = parser.parse_args()
@@ -278,7 +394,9 @@ def main():
         downstream(n_synthetic)
     if "estimators" in parts:
         estimators(n_synthetic)
-    speed_parts = ("speed-proba", "speed-whole") if "speed" in parts else parts
+    if "protocol" in parts:
+        protocol()
+    speed_parts = ("speed-proba", "speed-whole") if "speed" in parts else [p for p in parts if p.startswith("speed")]
     speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000, speed_parts)
 
 
