@@ -202,3 +202,24 @@ def test_bad_data_gets_clear_errors(imbalanced):
     tiny = np.array(["a"] * 20 + ["b"])
     with pytest.raises(ValueError, match="class 'b' has a single row"):
         dfx.compare_fixes({"w": dfx.ClassWeighter()}, X[:21], tiny, estimator=model)
+
+
+def test_a_fix_that_costs_the_smallest_class_is_never_best():
+    from datafix.selection import FixComparison
+
+    rng = np.random.default_rng(0)
+    candidates = {"none": [], "trade": [dfx.ClassWeighter()], "fair": [dfx.ClassWeighter("inverse_sqrt")]}
+    tasks, results = [], []
+    for name, (gain, minority_change) in {"none": (0, 0), "trade": (0.10, -0.01), "fair": (0.05, 0.0)}.items():
+        for fold in range(10):
+            tasks.append((name, fold))
+            results.append({"scores": {"balanced_accuracy": 0.7 + gain + rng.normal(scale=0.002),
+                                       "minority_recall": 0.5 + minority_change},
+                            "fit_time": 0.1, "score_time": 0.01})
+    comparison = FixComparison._from_results(
+        candidates, {name: dfx.make_pipeline(LogisticRegression()) for name in candidates}, tasks, results,
+        baseline="none", score_names=["balanced_accuracy"], confidence=0.95, test_fraction=1.0, corrected=False,
+        n_rows=100, minority="b", elapsed=1.0)
+    assert comparison.summary.loc["trade", "verdict"] == "helps"  # better on average ...
+    assert comparison.summary.loc["trade", "balanced_accuracy"] > comparison.summary.loc["fair", "balanced_accuracy"]
+    assert comparison.best_ == "fair"  # ... but it costs the smallest class, so the fair fix wins

@@ -31,10 +31,11 @@ confidence interval ``mean +- t_{J-1} * sqrt(variance)``:
   ``summary["error"]``; the other candidates are still compared).
 
 The **best** candidate (``FixComparison.best_``) is the one with the highest
-mean primary score among those that help on it and do not hurt the recall of
-the smallest class (``minority_recall``: a fix that helps on average but hurts
-the class the user is trying to learn is not recommended). When no candidate
-qualifies, the baseline is best.
+mean primary score among those that help on it and whose mean recall of the
+smallest class (``minority_recall``) is at least the baseline's: a fix that
+helps on average but costs the class the user is trying to learn is not
+recommended, however small the cost. When no candidate qualifies, the
+baseline is best.
 """
 
 from __future__ import annotations
@@ -497,8 +498,8 @@ class FixComparison:
         for name in names:
             if by_name.loc[(name, primary), "verdict"] != "helps":
                 continue
-            if by_name.loc[(name, MINORITY_RECALL), "verdict"] == "hurts":
-                continue
+            if not by_name.loc[(name, MINORITY_RECALL), "difference"] >= 0:
+                continue  # the smallest class's recall fell on average: not recommended, however small the drop
             eligible.append(name)
         if eligible:
             best = max(eligible, key=lambda n: by_name.loc[(n, primary), "mean"])
