@@ -1,8 +1,9 @@
 """Does the fix help? Audit an imbalanced, messy table, compare the candidate fixes, keep what helps.
 
-The data: scikit-learn's breast-cancer set made 20:1 imbalanced (18 malignant
-of 375 rows), with a categorical column, missing values and a few duplicated
-rows added, as a raw DataFrame. Nothing is downloaded.
+The data: scikit-learn's diabetes set (unscaled), with the 5% of patients
+whose disease progressed most as the rare class "high" (about 20:1), a
+categorical column, missing values and a few duplicated rows added, as a raw
+DataFrame. Nothing is downloaded.
 
 1. ``audit`` finds the imbalance, label issues and duplicates;
 2. ``report.recommend(LogisticRegression())`` compares every candidate fix
@@ -14,7 +15,7 @@ rows added, as a raw DataFrame. Nothing is downloaded.
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
@@ -22,19 +23,18 @@ import datafix as dfx
 from datafix.metrics import expected_calibration_error, imbalanced_report
 
 rng = np.random.default_rng(0)
-frame = load_breast_cancer(as_frame=True).frame
-frame["diagnosis"] = np.where(frame.pop("target") == 0, "malignant", "benign")
-malignant = frame.index[frame["diagnosis"] == "malignant"]
-frame = frame.drop(rng.choice(malignant, len(malignant) - 18, replace=False)).reset_index(drop=True)
+frame = load_diabetes(as_frame=True, scaled=False).frame
+progression = frame.pop("target")
+frame["progression"] = np.where(progression > progression.quantile(0.95), "high", "normal")
 frame["clinic"] = rng.choice(["north", "south", None], size=len(frame))           # a categorical column
-frame.loc[rng.choice(len(frame), 20, replace=False), "mean radius"] = np.nan     # missing values
+frame.loc[rng.choice(len(frame), 20, replace=False), "bmi"] = np.nan             # missing values
 frame = pd.concat([frame, frame.iloc[:5]], ignore_index=True)                      # duplicated rows
 
-train, test = train_test_split(frame, test_size=0.3, stratify=frame["diagnosis"], random_state=0)
-X_train, y_train = train.drop(columns="diagnosis"), train["diagnosis"]
-X_test, y_test = test.drop(columns="diagnosis"), test["diagnosis"]
+train, test = train_test_split(frame, test_size=0.3, stratify=frame["progression"], random_state=0)
+X_train, y_train = train.drop(columns="progression"), train["progression"]
+X_test, y_test = test.drop(columns="progression"), test["progression"]
 
-report = dfx.audit(train, "diagnosis", checks=["class_imbalance", "label", "duplicates", "conflicting_labels"],
+report = dfx.audit(train, "progression", checks=["class_imbalance", "label", "duplicates", "conflicting_labels"],
                    random_state=0)
 print(report.summary[["check", "issues", "severity"]].to_string(index=False))
 
@@ -57,5 +57,6 @@ for name, model in (("baseline", baseline), ("recommended", pipeline)):
 corrected = dfx.Pipeline(pipeline.steps, prior_correction=True).fit(X_train, y_train)
 for name, model in (("uncorrected", pipeline), ("prior-corrected", corrected)):
     ece = expected_calibration_error(y_test, model.predict_proba(X_test), labels=model.classes_)
-    print(f"{name:16s} mean P(malignant) {model.predict_proba(X_test)[:, 1].mean():.3f} "
-          f"(held-out share {np.mean(y_test == 'malignant'):.3f}), ECE {ece:.3f}")
+    high = list(model.classes_).index("high")
+    print(f"{name:16s} mean P(high) {model.predict_proba(X_test)[:, high].mean():.3f} "
+          f"(held-out share {np.mean(y_test == 'high'):.3f}), ECE {ece:.3f}")
