@@ -126,7 +126,9 @@ def check_fold_weights(estimator, sample_weight, n_rows: int):
             f"out-of-fold models cannot use it; pass an estimator that accepts sample_weight, or leave the "
             f"weights out."
         )
-    return keyword, weights
+    # scaled to mean 1: a factor common to every row (a pipeline doubling all weights) changes nothing, where a
+    # regularised model would otherwise read it as weaker regularisation
+    return keyword, weights / weights.mean()
 
 
 def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: int, weight_keyword=None,
@@ -172,7 +174,8 @@ def out_of_fold_proba(estimator, X, y, *, cv=5, groups=None, sample_weight=None,
         ``split`` otherwise (``GroupKFold`` and friends need it).
     sample_weight : array-like of shape (n_samples,), optional
         Passed to each fold model's ``fit`` (its training rows' weights; for a
-        pipeline, to its last step). A model whose ``fit`` takes no
+        pipeline, to its last step), scaled to mean 1 so that a factor common
+        to all rows changes nothing. A model whose ``fit`` takes no
         ``sample_weight`` is an error.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib's meaning: ``None`` is 1 unless a
