@@ -573,9 +573,11 @@ def _approximate_search(X_fit, X_query, k, exclude, *, n_probe=None, n_lists=Non
             return None
         local_exclude = None
         if exclude is not None:
-            position = np.full(n_fit, -1, dtype=np.intp)
-            position[members] = np.arange(len(members))
-            local_exclude = np.where(exclude[queries] >= 0, position[np.maximum(exclude[queries], 0)], -1)
+            # members are in increasing row order (stable sort by list): each excluded row's position among them,
+            # found without an n_fit-long array per list
+            wanted = exclude[queries]
+            local_exclude = np.minimum(np.searchsorted(members, wanted), len(members) - 1)
+            local_exclude[(wanted < 0) | (members[local_exclude] != wanted)] = -1
         k_here = min(k, len(members) - (1 if local_exclude is not None else 0))
         if k_here < 1:
             return None
