@@ -51,6 +51,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.base import clone
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SklearnPipeline
 
@@ -195,7 +196,7 @@ def _fit_and_score(pipeline, X, y, weights, train, test, scorers, minority):
     X_test, y_test = _take(X, test), y[test]
     score_weights = {} if weights is None else {"sample_weight": weights[test]}
     try:
-        scores = {name: float(scorer(pipeline, X_test, y_test, **score_weights)) for name, scorer in scorers.items()}
+        scores = {name: float(value) for name, value in scorers(pipeline, X_test, y_test, **score_weights).items()}
         scores[MINORITY_RECALL] = _minority_recall(pipeline, X_test, y_test, minority,
                                                    score_weights.get("sample_weight"))
     except Exception as error:  # noqa: BLE001
@@ -352,6 +353,7 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
     weights = check_sample_weight(sample_weight, n_rows)
     resolved, baseline = _resolve_candidates(candidates, baseline)
     scorers = get_scorers(_default_scoring(estimator) if scoring is None else scoring)
+    score_names = list(scorers)
     classes, counts = np.unique(labels, return_counts=True)
     splitter = _resolve_cv(cv, labels, classes, counts, random_state)
     before_after = _resolve_preprocessing(preprocessing, X, estimator)
@@ -361,6 +363,8 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
             raise ValueError("a training fold holds a single class; use a stratified cv (the default) or more rows.")
     minority = classes[np.argmin(counts)]
     pipelines = {name: build_pipeline(steps, estimator, before_after) for name, steps in resolved.items()}
+    # one multi-metric scorer: predictions are computed once per fold and shared by the scores
+    scorers = check_scoring(pipelines[baseline], scoring=scorers)
     tasks = [(name, j) for name in pipelines for j in range(len(splits))]
     started = time.perf_counter()
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
@@ -378,7 +382,7 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
                   file=sys.stderr)
     test_fraction = float(np.mean([len(test) / len(train) for train, test in splits]))
     return FixComparison._from_results(
-        resolved, pipelines, tasks, results, baseline=baseline, score_names=list(scorers), confidence=confidence,
+        resolved, pipelines, tasks, results, baseline=baseline, score_names=score_names, confidence=confidence,
         test_fraction=test_fraction, corrected=interval == "corrected", n_rows=n_rows, minority=minority,
         elapsed=time.perf_counter() - started,
     )
