@@ -23,6 +23,11 @@ _ROWS_PER_CLUSTER = 1000
 _ROUNDING_MARGIN = 1e-9
 
 
+def _rows_of(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``X[rows]`` for sorted unique ``rows``, without a copy when they are all the rows (ENN's single pass)."""
+    return X if len(rows) == X.shape[0] else X[rows]
+
+
 def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray, rows=None, rank=1) -> np.ndarray:
     """Exact distance from each query row to its ``rank``-th nearest row of a different class among ``rows`` (default all).
 
@@ -134,7 +139,7 @@ class EditingState:
                 undecided = self._decide_cheaply(stale, rows, alive)
         if len(undecided):
             self.n_exact += len(undecided)
-            _, found = kneighbors(X[rows], X[undecided], K, method=self.method, exclude=local[undecided])
+            _, found = kneighbors(_rows_of(X, rows), X[undecided], K, method=self.method, exclude=local[undecided])
             self.lists[undecided] = rows[found]
             self.exact[undecided] = True
             self.valid[undecided] = True
@@ -205,7 +210,9 @@ class EditingState:
             local = np.full(len(codes), -1, dtype=np.intp)
             local[rows] = np.arange(len(rows))
             queries = stale[remaining]
-            distances, found = kneighbors(X[rows], X[queries], K, method="approximate", exclude=local[queries])
+            distances, found = kneighbors(
+                _rows_of(X, rows), X[queries], K, method="approximate", exclude=local[queries]
+            )
             decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
         return stale[~decided]
 
