@@ -19,7 +19,7 @@ __all__ = ["GenerativeOverSampler"]
 
 # optimiser steps that ``epochs=None`` aims for, measured to keep 10k x 20 mixed well under a minute
 # on two CPU cores (see benchmarks/generative.py)
-_AUTO_STEPS = {"ctgan": 600, "tvae": 1500}
+_AUTO_STEPS = {"ctgan": 500, "tvae": 1000}
 _MAX_AUTO_EPOCHS = 300
 _BYTES_PER_CELL = 64  # a synthetic cell held as a Python object in the decoded frame, generously
 
@@ -97,7 +97,7 @@ class GenerativeOverSampler(BaseFix):
     epochs : int or None, default=None
         Passes over the training rows (one pass is ``ceil(n_rows /
         batch_size)`` optimiser steps). ``None`` picks enough passes for about
-        600 steps (``"ctgan"``) or 1500 steps (``"tvae"``), at most 300
+        500 steps (``"ctgan"``) or 1000 steps (``"tvae"``), at most 300
         passes: about 20-30 s at 10k rows x 20 mixed columns on two CPU cores.
     batch_size : int, default=500
         Rows per optimiser step and per generation chunk. It is lowered to the
