@@ -71,6 +71,9 @@ def test_the_user_guide_example_fix_passes_the_checker():
             return Resampled(np.sort(np.concatenate(kept)))
 
     assert check_fix(CapClassSize(max_rows=40, random_state=0)) == list(FIX_CHECKS)
-    marker = parametrize_with_fix_checks([CapClassSize(random_state=0)])(lambda fix, check: None).pytestmark[0]
-    for fix, check in (param.values for param in marker.args[1]):
+    def test_cap_class_size(fix, check):
         check(fix)
+
+    marker = parametrize_with_fix_checks([CapClassSize(random_state=0)])(test_cap_class_size).pytestmark[0]
+    for fix, check in (param.values for param in marker.args[1]):
+        test_cap_class_size(fix, check)
