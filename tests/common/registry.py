@@ -49,4 +49,5 @@ FIXES = [
     FixCase("LabelCleaner-drop", lambda: dfx.LabelCleaner(random_state=0), random=True),
     FixCase("LabelCleaner-relabel", lambda: dfx.LabelCleaner(action="relabel", random_state=0), random=True),
     FixCase("LabelCleaner-downweight", lambda: dfx.LabelCleaner(action="downweight", random_state=0), random=True),
+    FixCase("GenerativeOverSampler-tvae", lambda: dfx.GenerativeOverSampler("tvae", epochs=1, batch_size=32, random_state=0), random=True),
 ]
