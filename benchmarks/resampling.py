@@ -72,10 +72,12 @@ def _child(function, connection):
     gc.collect()
     baseline = _current_rss_mib()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     result = function()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started  # all threads: the work done, less sensitive to load than wall time
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    connection.send((result, seconds, max(peak - baseline, 0.0)))
+    connection.send((result, seconds, max(peak - baseline, 0.0), cpu_seconds))
     connection.close()
 
 
@@ -91,9 +93,13 @@ def measure(function):
     process = context.Process(target=_child, args=(function, sender))
     process.start()
     sender.close()
-    result = receiver.recv()
+    result, seconds, peak, cpu_seconds = receiver.recv()
     process.join()
-    return result
+    LAST_CPU[0] = cpu_seconds
+    return result, seconds, peak
+
+
+LAST_CPU = [0.0]
 
 
 def same_output(a, b):
@@ -102,11 +108,12 @@ def same_output(a, b):
     return Xa.shape == Xb.shape and np.array_equal(Xa, Xb) and np.array_equal(np.asarray(ya), np.asarray(yb))
 
 
-def row(label, anchor, ours, identical):
+def row(label, anchor, ours, identical, cpu=None):
     (_, t_anchor, m_anchor), (_, t_ours, m_ours) = anchor, ours
+    cpu_text = "" if cpu is None else f" | cpu {cpu[0]:.2f}s / {cpu[1]:.2f}s = x{cpu[0] / max(cpu[1], 1e-9):.1f}"
     print(
         f"{label:<44} imblearn {t_anchor:8.2f}s {m_anchor:8.1f}MiB | datafix {t_ours:8.2f}s {m_ours:8.1f}MiB | "
-        f"x{t_anchor / t_ours:6.1f} faster | identical={identical} | load {os.getloadavg()[0]:.1f}",
+        f"x{t_anchor / t_ours:6.1f} faster | identical={identical}{cpu_text} | load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -117,8 +124,9 @@ def compare_cleaners(X, y, title, only=None):
         if only and name not in only:
             continue
         anchor = measure(lambda: getattr(imblearn_under, name)(**params).fit_resample(X, y))
+        cpu_anchor = LAST_CPU[0]
         ours = measure(lambda: getattr(resampling, name)(**params).fit_resample(X, y))
-        row(name, anchor, ours, same_output(anchor[0], ours[0]))
+        row(name, anchor, ours, same_output(anchor[0], ours[0]), (cpu_anchor, LAST_CPU[0]))
 
 
 def compare_combinations(X, y, only=None):
