@@ -232,17 +232,6 @@ class EditingState:
         return ok
 
 
-def edited_keep(X, codes, n_classes, clean_mask, n_neighbors, kind_sel, *, method="exact"):
-    """Which rows one pass of Wilson's editing keeps (imbalanced-learn's ``EditedNearestNeighbours`` rule).
-
-    A row of a cleaned class is kept when all (``kind_sel="all"``) or most
-    (``"mode"``, ties to the smallest label) of its ``n_neighbors`` nearest
-    other rows share its class; rows of other classes are always kept.
-    """
-    state = EditingState(X, codes, n_classes, n_neighbors, method=method, rule=kind_sel)
-    return state.keep(np.arange(len(codes)), clean_mask, n_neighbors, kind_sel)
-
-
 def nearest_neighbor_largest_first(X, codes, n_classes) -> np.ndarray:
     """The nearest other row of every row that can be in a Tomek link, ``-1`` for the rest.
 
