@@ -48,12 +48,12 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SklearnPipeline
+from sklearn.utils.parallel import Parallel, delayed  # carries scikit-learn's config to the workers
 
 from .validation import check_labels, check_sample_weight, num_rows
 
