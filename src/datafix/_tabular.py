@@ -113,8 +113,9 @@ def encode_features(frame, kinds: dict | None = None) -> np.ndarray:
     Constant and identifier-like columns (see :func:`column_kinds`) are left
     out: they carry nothing a model or a neighbour can generalise from.
 
-    An array or sparse matrix is all numeric: every column is median-imputed
-    and standardised (a constant column becomes zeros).
+    A numeric array or sparse matrix: every column is median-imputed and
+    standardised (a constant column becomes zeros). An array of strings or
+    other objects is encoded like a DataFrame of its columns.
 
     Parameters
     ----------
@@ -141,6 +142,8 @@ def encode_features(frame, kinds: dict | None = None) -> np.ndarray:
         values = frame.toarray() if sp.issparse(frame) else np.asarray(frame)
         if values.ndim != 2:
             raise ValueError(f"features must be 2-D (rows x columns), got shape {values.shape}.")
+        if values.dtype.kind in "OUS":  # an array of strings (or mixed objects): encode it as a table
+            return encode_features(pd.DataFrame(values).infer_objects(), kinds)
         encoded = np.empty(values.shape, dtype=np.float32)
         for position in range(values.shape[1]):
             encoded[:, position] = _standardise(np.asarray(values[:, position], dtype=np.float64))

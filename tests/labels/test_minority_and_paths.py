@@ -256,3 +256,18 @@ def test_instance_noise_flips_the_ambiguous_rows_more_often():
         make_label_noise(y, kind="instance")
     with pytest.raises(ValueError, match="only used with kind='instance'"):
         make_label_noise(y, pred_proba=proba)
+
+
+def test_an_object_array_of_strings_is_encoded_like_a_table():
+    import numpy as np
+
+    import datafix as dfx
+
+    rng = np.random.default_rng(0)
+    numbers = rng.normal(size=120)
+    X = np.column_stack([numbers.astype(object), np.where(numbers > 0, "up", "down").astype(object)])
+    y = np.where(numbers > 0, "p", "n")
+    issues = dfx.find_label_issues(X, y, random_state=0)
+    assert len(issues) == 120 and not issues["is_label_issue"].any()  # clean labels, strings and all
+    X_kept, _ = dfx.LabelCleaner(random_state=0).fit_resample(X, y)
+    assert X_kept.shape == X.shape
