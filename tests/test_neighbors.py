@@ -201,3 +201,23 @@ def test_map_in_threads_keeps_order_and_runs_nested_searches_on_the_worker_threa
     whole = kneighbors(X, X, 3)[1]
     np.testing.assert_array_equal(np.concatenate([found for _, found in results]), whole)
     assert threading.get_ident() not in seen_threads  # ran on worker threads
+
+
+@pytest.mark.parametrize("n_neighbors", [1, 4])
+def test_tiled_search_of_a_large_fit_set_gives_the_same_answer(n_neighbors, monkeypatch):
+    """Above _TILE_MIN_FIT rows the exact search scores tiles of columns; forced here on small data with duplicates."""
+    from datafix import neighbors
+
+    X = np.random.default_rng(5).normal(size=(5000, 10))
+    X[2500:2800] = X[:300]  # exact duplicates: ties across tiles
+    whole = compute_neighbor_graph(X, n_neighbors)
+    queries = kneighbors(X, X[:700] + 0.01, n_neighbors)
+    monkeypatch.setattr(neighbors, "_TILE_MIN_FIT", 0)
+    monkeypatch.setattr(neighbors, "_TILE_COLUMNS", 512)
+    for chunk_size in (None, 5):
+        tiled = compute_neighbor_graph(X, n_neighbors, chunk_size=chunk_size)
+        np.testing.assert_array_equal(tiled.indices, whole.indices)
+        np.testing.assert_array_equal(tiled.distances, whole.distances)
+    tiled_queries = kneighbors(X, X[:700] + 0.01, n_neighbors)
+    np.testing.assert_array_equal(tiled_queries[1], queries[1])
+    np.testing.assert_array_equal(tiled_queries[0], queries[0])
