@@ -138,3 +138,20 @@ def test_audit_and_the_cli_import_no_optional_dependency():
             "loaded = [m for m in ('matplotlib', 'torch', 'lightgbm', 'xgboost', 'skorch', 'albumentations') "
             "if m in sys.modules]; assert not loaded, loaded")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_groups_reach_the_label_check_and_are_checked_first():
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    import datafix as dfx
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=120)})
+    frame["y"] = np.where(frame["x"] > 0, "a", "b")
+    groups = np.repeat(np.arange(12), 10)
+    report = dfx.audit(frame, "y", checks=["label"], groups=groups, random_state=0)
+    assert "label" in report.results
+    with pytest.raises(ValueError, match="groups has 5 entries but data has 120 rows"):
+        dfx.audit(frame, "y", checks=["label"], groups=groups[:5])

@@ -126,7 +126,7 @@ def _check_label_inputs(labels, pred_proba, cv) -> None:
         check_cv_counts(classes, counts, int(cv))
 
 
-def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, cv=5, n_jobs=None,
+def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, cv=5, groups=None, n_jobs=None,
           random_state=None, verbose=False, pred_proba=None) -> AuditReport:
     """Audit a classification dataset: what is wrong with it, and which fixes apply.
 
@@ -161,6 +161,10 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
         instances, or ``{name: params}``.
     cv : int, default=5
         Folds for the out-of-fold probabilities.
+    groups : array-like of shape (n_samples,), optional
+        Group of each row (a patient, a user, a session): the out-of-fold
+        folds of the ``label`` check never split a group, so rows of one
+        group never judge each other.
     n_jobs : int, optional
         Parallel jobs for the out-of-fold fits and the neighbour graph.
     random_state : int, optional
@@ -228,10 +232,13 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
             )
     if label_values is not None and any(check.name == "label" for check in selected):
         _check_label_inputs(label_values, pred_proba, cv)
+    if groups is not None and len(groups) != len(features):
+        raise ValueError(f"groups has {len(groups)} entries but data has {len(features)} rows; pass one group "
+                         f"per row.")
     progress = Progress(len(selected), enabled=verbose)
     context = AuditContext(
         features, label_values, test_features=test_features, estimator=estimator, pred_proba=pred_proba,
-        cv=cv, n_jobs=n_jobs, random_state=random_state, progress=progress.note, verbose=verbose,
+        cv=cv, groups=groups, n_jobs=n_jobs, random_state=random_state, progress=progress.note, verbose=verbose,
     )
     context.max_neighbors = max((getattr(c, "n_neighbors", 0) for c in selected), default=0)
     started = time.perf_counter()
