@@ -159,7 +159,8 @@ def enn_1m(n_samples, method):
         lambda: resampling.EditedNearestNeighbours(method=method).fit_resample(X, y)
     )
     print(f"\n== datafix EditedNearestNeighbours(method={method!r}) on {n_samples} x 20: {seconds:.1f}s, "
-          f"peak {peak:.0f} MiB, kept {len(y_res)} of {len(y)} rows, load {os.getloadavg()[0]:.1f}", flush=True)
+          f"CPU {LAST_CPU[0]:.1f}s (all threads), peak {peak:.0f} MiB, kept {len(y_res)} of {len(y)} rows, "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def enn_agreement(n_samples):
