@@ -17,6 +17,14 @@ returns a :class:`CheckResult`:
 
 Checks that look at columns rather than rows (``target_leakage``) emit no
 per-row columns; their ``unit`` is ``"columns"``.
+
+A check also owns its presentation, so the report, the JSON and the HTML loop
+over checks and never name one: :meth:`Check.advice` (what to do, and the
+datafix fix that does it), ``graded`` (whether its scores deserve a
+histogram), ``indexed_tables`` (tables whose index is data),
+``flagged_extras`` (per-row columns listed with the flagged rows in the JSON),
+:meth:`Check.plots` and :meth:`Check.table_note`. Adding a check is one module
+and one :func:`register_check`.
 """
 
 from __future__ import annotations
@@ -100,6 +108,12 @@ class CheckResult:
         JSON-serialisable numbers and lists.
     tables : dict of str to DataFrame
         Small tables shown in the HTML and Markdown reports.
+    test_rows : DataFrame or None
+        Per test row, for checks that look at a test set
+        (``is_<name>_issue`` and extras, indexed like the test set).
+    check : Check or None
+        The check that produced the result; its presentation hooks are read
+        by the report.
 
     Examples
     --------
@@ -121,6 +135,15 @@ class CheckResult:
     rows: pd.DataFrame | None = None
     details: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)
+    test_rows: pd.DataFrame | None = None
+    check: Check | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def advice(self) -> dict | None:
+        """``{"action", "fix"}`` from the check when it found something, else ``None``."""
+        if self.check is None or not (self.issues or self.severity != "none"):
+            return None
+        return self.check.advice(self)
 
 
 class Check:
@@ -155,6 +178,27 @@ class Check:
     unit: ClassVar[str] = "rows"
     thresholds: ClassVar[tuple[float, float, float]] = (0.0, 0.01, 0.05)
     n_neighbors: int = 0
+    #: Whether the scores are graded (the HTML report draws their histogram) rather than 0/1.
+    graded: ClassVar[bool] = False
+    #: Tables whose index carries data (shown as a column in the reports).
+    indexed_tables: ClassVar[tuple[str, ...]] = ()
+    #: JSON key -> per-row column, listed for the flagged rows next to their index labels.
+    flagged_extras: ClassVar[dict[str, str]] = {}
+
+    def advice(self, result) -> dict | None:
+        """What to do about a finding: ``{"action": text, "fix": name of a datafix fix or None}``.
+
+        Called only when the check found something; ``None`` for no advice.
+        """
+        return None
+
+    def plots(self, result) -> list[tuple[str, str]]:
+        """Extra plots for the HTML report: ``(name, PNG data URI)`` pairs (matplotlib may be imported here)."""
+        return []
+
+    def table_note(self, result, table: str) -> str | None:
+        """A sentence that says what ``result.tables[table]`` counts, shown with it."""
+        return None
 
     def skip_reason(self, context) -> str | None:
         """Why the check cannot run here; by default, a neighbour check needs 3 rows and a usable feature."""
@@ -172,21 +216,26 @@ class Check:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
 
-    def result(self, *, issues, total, message, rows=None, details=None, tables=None) -> CheckResult:
-        """Build a :class:`CheckResult`, computing fraction and severity."""
+    def result(self, *, issues, total, message, rows=None, details=None, tables=None, severity=None,
+               test_rows=None) -> CheckResult:
+        """Build a :class:`CheckResult`, computing fraction and (unless given) severity from ``thresholds``."""
         issues = int(issues)
         fraction = float(issues / total) if total else 0.0
+        if severity is not None and severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}.")
         return CheckResult(
             name=self.name,
             title=self.title,
             unit=self.unit,
             issues=issues,
             fraction=fraction,
-            severity=severity_for(issues, fraction, self.thresholds),
+            severity=severity_for(issues, fraction, self.thresholds) if severity is None else severity,
             message=message,
             rows=rows,
             details=details or {},
             tables=tables or {},
+            test_rows=test_rows,
+            check=self,
         )
 
     def row_columns(self, is_issue, score, **extra) -> pd.DataFrame:

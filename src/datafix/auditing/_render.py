@@ -26,14 +26,15 @@ def shown_list(items, limit: int = 5) -> str:
     return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
 
 
-def label_matrix_note(report) -> str:
-    """What the given-vs-suggested table counts, and how it relates to the flagged count."""
-    result = report.results["label"]
-    matrix = result.tables["given_vs_suggested"].to_numpy()
-    disagree = int(matrix.sum() - np.trace(matrix)) if matrix.shape[0] == matrix.shape[1] else int(matrix.sum())
-    return (f"every row, counted by its given label (rows) and the most likely label (columns); "
-            f"{disagree} rows sit off the diagonal, of which the {result.issues} whose given label is "
-            f"confidently wrong are flagged")
+def table_caption(result, name: str) -> str:
+    """A table's caption: its name, and the check's note on what it counts."""
+    caption = name.replace("_", " ")
+    note = result.check.table_note(result, name) if result.check is not None else None
+    return f"{caption}: {note}" if note else caption
+
+
+def _index_shown(result, name: str) -> bool:
+    return result.check is not None and name in result.check.indexed_tables
 
 
 def _format_fraction(fraction: float) -> str:
@@ -113,10 +114,8 @@ def render_markdown(report) -> str:
         parts += ["", f"## {result.title} (`{result.name}`)", "",
                   f"**{result.severity}**: {_markdown_escape(result.message)}"]
         for name, table in result.tables.items():
-            caption = name.replace("_", " ")
-            if name == "given_vs_suggested":
-                caption += f": {label_matrix_note(report)}"
-            parts += ["", f"*{caption}*", "", _markdown_table(table, index=name == "given_vs_suggested")]
+            parts += ["", f"*{table_caption(result, name)}*", "",
+                      _markdown_table(table, index=_index_shown(result, name))]
         if result.name in report.examples:
             parts += ["", "*top rows*", "", _markdown_table(report.examples[result.name])]
     if report.skipped:
@@ -169,23 +168,19 @@ def _html_table(frame: pd.DataFrame, index: bool = True, css_id: str | None = No
     return f'<div class="scroll"><table{identifier}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-#: Checks whose scores are graded (worth a histogram); the others are 0/1 or per class.
-GRADED_SCORES = ("label", "near_duplicates", "outliers", "missing")
-
-
 def _plots(report) -> list[tuple[str, str]]:
     from . import _plots as plots
 
     images = []
     if report.class_counts is not None:
         images.append(("class-distribution", plots.class_distribution(report.class_counts)))
-    if "label" in report.results:
-        images.append(("label-matrix", plots.label_matrix(report.results["label"].tables["given_vs_suggested"],
-                                                          flagged=report.results["label"].issues)))
+    for result in report.results.values():
+        if result.check is not None:
+            images.extend(result.check.plots(result))
     scores = {
         name: (report.issues[f"{name}_score"].to_numpy(dtype=float), report.issues[f"is_{name}_issue"].to_numpy(bool))
         for name, result in report.results.items()
-        if name in GRADED_SCORES
+        if result.check is not None and result.check.graded and result.rows is not None
     }
     if scores:
         images.append(("score-histograms", plots.score_histograms(scores)))
@@ -237,11 +232,8 @@ def render_html(report, *, plots: bool = True, fragment: bool = False) -> str:
         parts.append(f'<h2 id="check-{result.name}">{html.escape(result.title)} <code>{result.name}</code> '
                      f"{_badge(result.severity)}</h2><p>{html.escape(result.message)}</p>")
         for name, table in result.tables.items():
-            caption = name.replace("_", " ")
-            if name == "given_vs_suggested":
-                caption += f": {label_matrix_note(report)}"
-            parts.append(f'<p class="muted">{html.escape(caption)}</p>'
-                         + _html_table(table, index=name == "given_vs_suggested"))
+            parts.append(f'<p class="muted">{html.escape(table_caption(result, name))}</p>'
+                         + _html_table(table, index=_index_shown(result, name)))
         if result.name in report.examples:
             parts.append(f'<p class="muted">top rows (lowest score first, at most {len(report.examples[result.name])})'
                          "</p>" + _html_table(report.examples[result.name], css_id=f"rows-{result.name}"))

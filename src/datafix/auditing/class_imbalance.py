@@ -34,6 +34,10 @@ class ClassImbalanceCheck(Check):
     def skip_reason(self, context):
         return "no target" if context.labels is None else None
 
+    def advice(self, result):
+        return {"action": "weight classes by inverse frequency (or re-sample; compare the options with "
+                          "report.recommend(model))", "fix": "ClassWeighter"}
+
     def run(self, context):
         counts = np.bincount(context.label_codes, minlength=len(context.classes))
         ratio_to_largest = counts / counts.max()
@@ -45,7 +49,7 @@ class ClassImbalanceCheck(Check):
             {"class": [_plain(c) for c in context.classes], "rows": counts, "fraction": counts / counts.sum(),
              "ratio_to_largest": ratio_to_largest}
         ).sort_values("rows", ascending=False, ignore_index=True)
-        result = self.result(
+        return self.result(
             issues=is_issue.sum(),
             total=context.n_rows,
             message=(
@@ -59,12 +63,11 @@ class ClassImbalanceCheck(Check):
                 "under_represented": [_plain(c) for c in rare],
             },
             tables={"classes": table},
+            severity=(  # by the imbalance ratio, not by the share of rows in small classes
+                "high" if imbalance_ratio >= 20 else "medium" if imbalance_ratio >= 5
+                else "low" if imbalance_ratio >= 1.5 else "none"
+            ),
         )
-        result.severity = (
-            "high" if imbalance_ratio >= 20 else "medium" if imbalance_ratio >= 5
-            else "low" if imbalance_ratio >= 1.5 else "none"
-        )
-        return result
 
 
 def _plain(value):

@@ -28,6 +28,10 @@ class ConflictingLabelsCheck(Check):
     def skip_reason(self, context):
         return "no target" if context.labels is None else None
 
+    def advice(self, result):
+        return {"action": "keep the majority label of rows with identical features (or drop them all)",
+                "fix": "DuplicateRemover"}
+
     def run(self, context):
         codes = pd.factorize(context.feature_hashes)[0]
         labels = context.label_codes

@@ -33,6 +33,10 @@ class DuplicatesCheck(Check):
     title = "Exact duplicates"
     thresholds = (0.0, 0.01, 0.05)
 
+    def advice(self, result):
+        return {"action": "drop exact copies; keep the majority label of rows with identical features",
+                "fix": "DuplicateRemover"}
+
     def run(self, context):
         if context.labels is None:
             hashes = context.feature_hashes

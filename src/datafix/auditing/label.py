@@ -51,6 +51,28 @@ class LabelCheck(Check):
             return "no usable feature"
         return None
 
+    graded = True
+    indexed_tables = ("given_vs_suggested",)
+    flagged_extras = {"suggested": "label_suggested"}
+
+    def advice(self, result):
+        return {"action": "drop, relabel or down-weight the rows with label issues (report.recommend(model) "
+                          "measures which helps)", "fix": "LabelCleaner"}
+
+    def plots(self, result):
+        from ._plots import label_matrix
+
+        return [("label-matrix", label_matrix(result.tables["given_vs_suggested"], flagged=result.issues))]
+
+    def table_note(self, result, table):
+        if table != "given_vs_suggested":
+            return None
+        matrix = result.tables[table].to_numpy()
+        disagree = int(matrix.sum() - np.trace(matrix)) if matrix.shape[0] == matrix.shape[1] else int(matrix.sum())
+        return (f"every row, counted by its given label (rows) and the most likely label (columns); "
+                f"{disagree} rows sit off the diagonal, of which the {result.issues} whose given label is "
+                f"confidently wrong are flagged")
+
     def run(self, context):
         found = context.label_issues
         is_issue = found["is_label_issue"].to_numpy(dtype=bool)
@@ -68,8 +90,11 @@ class LabelCheck(Check):
             message += (f"; class {_plain(worst_class)!r} has the largest share flagged: "
                         f"{int(by_class[worst_class])} of {int(class_sizes[worst_class])} rows "
                         f"({shares[worst_class]:.0%})")
-        result = self.result(
-            issues=is_issue.sum(),
+        issues = int(is_issue.sum())
+        by_rows = severity_for(issues, issues / context.n_rows if context.n_rows else 0.0, self.thresholds)
+        by_share = severity_for(issues, float(shares.max()) if len(shares) else 0.0, self.class_thresholds)
+        return self.result(
+            issues=issues,
             total=context.n_rows,
             message=message,
             rows=self.row_columns(
@@ -88,11 +113,10 @@ class LabelCheck(Check):
                 },
             },
             tables={"given_vs_suggested": matrix},
+            # the share of all rows, or of the worst class, whichever is more severe: a small class can
+            # lose most of its rows while the share of all rows stays small
+            severity=max(by_rows, by_share, key=SEVERITIES.index),
         )
-        by_share = severity_for(result.issues, float(shares.max()) if len(shares) else 0.0, self.class_thresholds)
-        if SEVERITIES.index(by_share) > SEVERITIES.index(result.severity):
-            result.severity = by_share
-        return result
 
 
 def _neighbor_text(found: pd.DataFrame, limit: int) -> np.ndarray:

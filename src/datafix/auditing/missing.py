@@ -75,6 +75,15 @@ class MissingCheck(Check):
     title = "Missing values and unusable columns"
     thresholds = (0.0, 0.05, 0.2)
 
+    graded = True
+
+    def advice(self, result):
+        columns = result.details["constant_columns"] + result.details["identifier_columns"]
+        text = "impute missing values inside the model pipeline (e.g. SimpleImputer) or use a model that accepts NaN"
+        if columns:
+            text += f"; drop the constant / identifier-like columns {shown_list(columns)}"
+        return {"action": text, "fix": None}
+
     def run(self, context):
         frame = context.features
         null = frame.isna().to_numpy()
@@ -103,7 +112,7 @@ class MissingCheck(Check):
                                ("mixed-type", list(mixed))):
             if columns:
                 parts.append(f"{len(columns)} {label} columns: {shown_list(columns)}")
-        result = self.result(
+        return self.result(
             issues=is_issue.sum(),
             total=context.n_rows,
             message="; ".join(parts),
@@ -116,7 +125,6 @@ class MissingCheck(Check):
                 "mixed_type_columns": {str(c): k for c, k in mixed.items()},
             },
             tables={"columns": column_table} if len(column_table) else {},
+            # columns a model cannot use are worth a look even when no cell is missing
+            severity="low" if not is_issue.any() and (kinds["constant"] or kinds["identifier"] or mixed) else None,
         )
-        if result.severity == "none" and (kinds["constant"] or kinds["identifier"] or mixed):
-            result.severity = "low"
-        return result

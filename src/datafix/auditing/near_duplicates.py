@@ -49,6 +49,12 @@ class NearDuplicatesCheck(Check):
         self.threshold = threshold
         self.n_neighbors = n_neighbors
 
+    graded = True
+
+    def advice(self, result):
+        return {"action": "review the near-duplicate pairs; keep one of each if they are the same record",
+                "fix": None}
+
     def run(self, context):
         graph = context.neighbor_graph(self.n_neighbors)
         distances, indices = graph.distances, graph.indices

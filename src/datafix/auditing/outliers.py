@@ -83,6 +83,11 @@ class OutliersCheck(Check):
         self.n_neighbors = n_neighbors
         self.iqr_factor = iqr_factor
 
+    graded = True
+
+    def advice(self, result):
+        return {"action": "review the outlying rows for entry errors", "fix": None}
+
     def run(self, context):
         graph = context.neighbor_graph(self.n_neighbors)
         isolation = graph.distances.mean(axis=1, dtype=np.float64)

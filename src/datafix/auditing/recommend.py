@@ -135,6 +135,10 @@ def candidate_fixes(found, X, labels, estimator=None, *, random_state=None,
     return candidates
 
 
+#: The heuristic pipeline's order: copies out first, then labels cleaned, then classes weighted.
+HEURISTIC_ORDER = ("DuplicateRemover", "LabelCleaner", "ClassWeighter")
+
+
 def _heuristic_fixes(report, takes_weights, random_state) -> list:
     """Today's fast path: one fix per finding, in a fixed order, nothing measured."""
     from imblearn.over_sampling import RandomOverSampler
@@ -148,7 +152,8 @@ def _heuristic_fixes(report, takes_weights, random_state) -> list:
         "LabelCleaner": lambda: LabelCleaner(random_state=random_state),
         "ClassWeighter": ClassWeighter if takes_weights else lambda: RandomOverSampler(random_state=random_state),
     }
-    return [makers[item["fix"]]() for item in report.recommendations() if item["fix"]]
+    fixes = {item["fix"] for item in report.recommendations() if item["fix"] in makers}
+    return [makers[name]() for name in HEURISTIC_ORDER if name in fixes]
 
 
 def recommend_pipeline(report, estimator=None, *, validate=None, preprocessing="auto", scoring=None, cv=None,

@@ -152,9 +152,8 @@ class AuditReport:
                 shown.insert(0, target or "label", labels[positions])
             extra = result.rows.iloc[positions].set_axis(shown.index)
             examples[result.name] = pd.concat([extra.drop(columns=[f"is_{result.name}_issue"]), shown], axis=1)
-        test_issues = None
-        if "train_test_leakage" in results:
-            test_issues = results["train_test_leakage"].tables.pop("test_rows")
+        test_frames = [r.test_rows for r in results.values() if r.test_rows is not None]
+        test_issues = pd.concat(test_frames, axis=1) if test_frames else None
         class_counts = None
         if labels is not None:
             classes, counts = np.unique(labels, return_counts=True)
@@ -201,43 +200,20 @@ class AuditReport:
     def recommendations(self) -> list[dict]:
         """What to do about each finding: ``{"check", "action", "fix"}`` dicts (``fix`` may be ``None``).
 
-        ``fix`` names a datafix step that :meth:`recommend` puts into the
-        pipeline; advice without a fix (impute, drop a column, review rows)
-        has ``fix=None``.
+        Each check that found something gives its own advice (see
+        :meth:`datafix.auditing.Check.advice`), in report order; when two
+        checks name the same fix (duplicates and conflicting labels), the
+        first one's advice is kept. ``fix`` names a datafix step that
+        :meth:`recommend` can put into the pipeline; advice without a fix
+        (impute, drop a column, review rows) has ``fix=None``.
         """
-        found = {r.name: r for r in self.results.values() if r.issues or r.severity != "none"}
-        advice = []
-        if "duplicates" in found or "conflicting_labels" in found:
-            advice.append({
-                "check": "duplicates" if "duplicates" in found else "conflicting_labels",
-                "action": "drop exact copies; keep the majority label of rows with identical features",
-                "fix": "DuplicateRemover",
-            })
-        if "label" in found:
-            advice.append({"check": "label", "action": "drop (or relabel) the rows with label issues",
-                           "fix": "LabelCleaner"})
-        if "class_imbalance" in found:
-            advice.append({"check": "class_imbalance", "action": "weight classes by inverse frequency",
-                           "fix": "ClassWeighter"})
-        if "missing" in found:
-            details = found["missing"].details
-            columns = details["constant_columns"] + details["identifier_columns"]
-            text = "impute missing values inside the model pipeline (e.g. SimpleImputer) or use a model that accepts NaN"
-            if columns:
-                text += f"; drop the constant / identifier-like columns {shown_list(columns)}"
-            advice.append({"check": "missing", "action": text, "fix": None})
-        if "near_duplicates" in found:
-            advice.append({"check": "near_duplicates", "action": "review the near-duplicate pairs; keep one of each "
-                           "if they are the same record", "fix": None})
-        if "outliers" in found:
-            advice.append({"check": "outliers", "action": "review the outlying rows for entry errors", "fix": None})
-        if "train_test_leakage" in found:
-            advice.append({"check": "train_test_leakage", "action": "remove the test rows that occur in the "
-                           "training data before evaluating", "fix": None})
-        if "target_leakage" in found:
-            columns = found["target_leakage"].details["leaking_columns"]
-            advice.append({"check": "target_leakage", "action": f"drop the leaking columns {shown_list(columns)} "
-                           "unless they are truly known at prediction time", "fix": None})
+        advice, fixes = [], set()
+        for result in self.results.values():
+            item = result.advice
+            if item is None or (item["fix"] is not None and item["fix"] in fixes):
+                continue
+            fixes.add(item["fix"])
+            advice.append({"check": result.name, "action": item["action"], "fix": item["fix"]})
         return advice
 
     def audited_data(self):
@@ -365,11 +341,11 @@ class AuditReport:
             if result.rows is not None:
                 flagged = self.flagged(result.name)
                 entry["rows"] = list(flagged[:max_rows] if max_rows is not None else flagged)
-                if result.name == "label":
-                    suggested = self.issues.loc[self.issues["is_label_issue"].to_numpy(bool), "label_suggested"]
-                    entry["suggested"] = list(suggested.to_numpy()[: len(entry["rows"])])
-            if result.name == "train_test_leakage" and self.test_issues is not None:
-                leaked = self.test_issues.index[self.test_issues["is_train_test_leakage_issue"].to_numpy()]
+                is_flagged = self.issues[f"is_{result.name}_issue"].to_numpy(bool)
+                for key, column in (result.check.flagged_extras if result.check is not None else {}).items():
+                    entry[key] = list(self.issues.loc[is_flagged, column].to_numpy()[: len(entry["rows"])])
+            if result.test_rows is not None:
+                leaked = result.test_rows.index[result.test_rows[f"is_{result.name}_issue"].to_numpy(bool)]
                 entry["test_rows"] = list(leaked[:max_rows] if max_rows is not None else leaked)
             checks.append(entry)
         return _jsonable({

@@ -83,6 +83,11 @@ class TargetLeakageCheck(Check):
     def skip_reason(self, context):
         return "no target" if context.labels is None else None
 
+    def advice(self, result):
+        columns = result.details["leaking_columns"]
+        return {"action": f"drop the leaking columns {shown_list(columns)} unless they are truly known at "
+                          "prediction time", "fix": None}
+
     def run(self, context):
         frame = context.features
         labels = context.label_codes

@@ -29,6 +29,9 @@ class TrainTestLeakageCheck(Check):
     def skip_reason(self, context):
         return "no test set given" if context.test_features is None else None
 
+    def advice(self, result):
+        return {"action": "remove the test rows that occur in the training data before evaluating", "fix": None}
+
     def run(self, context):
         test = context.test_features
         train_hashes = context.feature_hashes
@@ -42,12 +45,11 @@ class TrainTestLeakageCheck(Check):
         test_rows = pd.DataFrame(
             {"is_train_test_leakage_issue": leaked, "matching_train_row": matching_label}, index=test.index
         )
-        result = self.result(
+        return self.result(
             issues=leaked.sum(),
             total=len(test),
             message=f"{int(leaked.sum())} of {len(test)} test rows also occur in the training data",
             rows=self.row_columns(in_test, np.where(in_test, 0.0, 1.0)),
             details={"test_rows": len(test), "training_rows_in_test": int(in_test.sum())},
+            test_rows=test_rows,
         )
-        result.tables["test_rows"] = test_rows
-        return result
