@@ -42,7 +42,12 @@ distances are computed per pair, from the same centred values), so they are
 ordered by index. Each query's answer depends only on the query, the fit rows
 and ``k``: not on the chunk it falls in, nor on the thread count (tested with
 duplicated rows). Memory is bounded by ``chunk_size * n_fit`` float32 values per thread
-(about 8 MiB by default, at least 16 query rows per chunk).
+(about 8 MiB by default, at least 16 query rows per chunk). From 200k fit
+rows the scores are computed in tiles of 16k columns for 128 query rows, with
+a running bound (the k-th smallest block minimum of the tiles seen so far):
+the fit rows' float32 copy is then read once per 128 queries instead of once
+per 16 (2000 queries against 1M x 20 rows: 4.18 s of CPU before, 2.68 s
+after, one thread), with the same answer.
 
 Approximate search (``method="approximate"``)
 ---------------------------------------------
