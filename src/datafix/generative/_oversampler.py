@@ -98,7 +98,8 @@ class GenerativeOverSampler(BaseFix):
         Passes over the training rows (one pass is ``ceil(n_rows /
         batch_size)`` optimiser steps). ``None`` picks enough passes for about
         500 steps (``"ctgan"``) or 1000 steps (``"tvae"``), at most 300
-        passes: about 20-30 s at 10k rows x 20 mixed columns on two CPU cores.
+        passes. At 10k rows x 20 mixed columns that is 36 s (GAN) and 17 s
+        (VAE) of CPU time on one thread (``benchmarks/generative.py``).
     batch_size : int, default=500
         Rows per optimiser step and per generation chunk. It is lowered to the
         number of training rows on small tables and, for ``"ctgan"``, rounded
