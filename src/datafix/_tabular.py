@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .preprocessing import MAX_ONE_HOT
+__all__ = ["column_kinds", "encode_features", "row_hashes", "is_numeric_column", "is_numeric_dtype", "take_rows", "plain_value",
+           "MAX_ONE_HOT"]
 
-__all__ = ["column_kinds", "encode_features", "row_hashes", "MAX_ONE_HOT"]
+#: Categorical columns with more categories than this are pooled (one-hot) or frequency-encoded.
+MAX_ONE_HOT = 20
 
 #: Columns with fewer rows than this are never called identifier-like.
 MIN_ROWS_FOR_IDENTIFIER = 20
@@ -30,8 +32,36 @@ MIN_ROWS_FOR_IDENTIFIER = 20
 HASH_CHUNK_ROWS = 65_536
 
 
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+def is_numeric_column(series: pd.Series) -> bool:
+    """Numbers and booleans are numeric; text, categoricals (even of numbers) and objects are not.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix._tabular import is_numeric_column
+    >>> [is_numeric_column(pd.Series(v)) for v in ([1.5], [True], ["a"])]
+    [True, True, False]
+    >>> is_numeric_column(pd.Series([1, 2], dtype="category"))
+    False
+    """
+    return is_numeric_dtype(series.dtype)
+
+
+def is_numeric_dtype(dtype) -> bool:
+    """The rule of :func:`is_numeric_column`, for a dtype."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def take_rows(data, rows):
+    """Rows of an array, sparse matrix, DataFrame or Series by position (index labels kept)."""
+    return data.iloc[rows] if isinstance(data, (pd.DataFrame, pd.Series)) else data[rows]
+
+
+def plain_value(value):
+    """A numpy scalar as the Python value it holds (for messages and JSON keys); anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _is_datetime(series: pd.Series) -> bool:
@@ -74,7 +104,7 @@ def column_kinds(frame: pd.DataFrame) -> dict:
             kinds["identifier"].append(column)
         elif _is_datetime(series):
             kinds["datetime"].append(column)
-        elif _is_numeric(series):
+        elif is_numeric_column(series):
             kinds["numeric"].append(column)
         else:
             kinds["categorical"].append(column)
@@ -179,7 +209,7 @@ def encode_features(frame, kinds: dict | None = None) -> np.ndarray:
 
 def _normalised_column(series: pd.Series) -> pd.Series:
     """A column in a form whose hash depends only on the values: numbers as float64, the rest as text."""
-    if _is_numeric(series) and not pd.api.types.is_bool_dtype(series.dtype):
+    if is_numeric_column(series) and not pd.api.types.is_bool_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         values = np.where(np.isnan(values), np.nan, values + 0.0)  # one NaN, and -0.0 == 0.0
         return pd.Series(values)

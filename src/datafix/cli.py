@@ -518,7 +518,7 @@ def clean_frame(frame, target, positions, suggested, action):
 
 def _clean_with_label_cleaner(frame, labels, args):
     """:class:`datafix.LabelCleaner` on the audit's encoding of the features; the cleaned frame and the count."""
-    from .auditing._context import column_kinds, encode_features
+    from ._tabular import column_kinds, encode_features
     from .labels import LabelCleaner
     from .labels.out_of_fold import check_cv_counts
 
@@ -607,18 +607,9 @@ def _sampler(method, X, y, random_state):
 
         return RandomOverSampler(random_state=random_state)
     _check_smote_input(X, y)
-    categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
-    if categorical:
-        if len(categorical) == X.shape[1]:
-            from imblearn.over_sampling import SMOTEN
+    from .auditing.recommend import smote_for
 
-            return SMOTEN(random_state=random_state)
-        from imblearn.over_sampling import SMOTENC
-
-        return SMOTENC(categorical_features=categorical, random_state=random_state)
-    from imblearn.over_sampling import SMOTE
-
-    return SMOTE(random_state=random_state)
+    return smote_for(X, 5, random_state)  # SMOTE, SMOTE-NC or SMOTE-N by the column kinds
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

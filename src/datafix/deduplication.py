@@ -7,14 +7,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._compat import StrOptions
+from ._tabular import row_hashes
 from .base import BaseFix, Resampled
 
 __all__ = ["DuplicateRemover"]
 
 
 def _feature_hashes(X) -> np.ndarray:
-    from .auditing._context import row_hashes
-
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     return row_hashes(frame)
 

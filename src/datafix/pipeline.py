@@ -40,6 +40,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import has_fit_parameter
 
 from ._compat import name_estimators
+from ._tabular import row_hashes, take_rows
 from .base import BaseFix, is_fix
 from .decision import _adjust_log_proba_to_priors, _class_priors, adjust_to_priors
 from .validation import check_sample_weight, num_rows
@@ -59,17 +60,13 @@ def _is_weight_aware(step) -> bool:
 
 
 def _row_hashes(X, y) -> np.ndarray:
-    """One uint64 per row of (X, y), equal for equal rows, NaN-safe."""
+    """One uint64 per row of (X, y), equal for equal rows (the one rule of :func:`datafix._tabular.row_hashes`)."""
     if sp.issparse(X):
         X = X.toarray()
     frame = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     frame = frame.set_axis(range(frame.shape[1]), axis=1)
     frame[frame.shape[1]] = np.asarray(y)
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
-
-
-def _take(X, rows):
-    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+    return row_hashes(frame)
 
 
 def _same_rows(A, B, y_a, y_b) -> bool:
@@ -100,9 +97,9 @@ def _imblearn_provenance(sampler, X_in, y_in, X_out, y_out):
         indices = np.asarray(indices, dtype=np.intp)
         # trust sample_indices_ only if it describes the rows returned: imbalanced-learn's
         # RepeatedEditedNearestNeighbours gets it wrong when its first pass removes nothing
-        if _same_rows(_take(X_in, indices), X_out, y_in[indices], y_out):
+        if _same_rows(take_rows(X_in, indices), X_out, y_in[indices], y_out):
             return indices, np.zeros(n_out, dtype=bool)
-    if n_out >= n_in and _same_rows(X_in, _take(X_out, slice(0, n_in)), y_in, y_out[:n_in]):
+    if n_out >= n_in and _same_rows(X_in, take_rows(X_out, slice(0, n_in)), y_in, y_out[:n_in]):
         source = np.concatenate([np.arange(n_in), np.full(n_out - n_in, UNKNOWN_SOURCE)]).astype(np.intp)
         return source, source == UNKNOWN_SOURCE
     first_position = pd.Series(np.arange(n_in)).groupby(_row_hashes(X_in, y_in)).first()

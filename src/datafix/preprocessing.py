@@ -29,22 +29,14 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, OneHotEncoder, StandardScaler
 
+from ._tabular import MAX_ONE_HOT, is_numeric_column
+
 __all__ = ["make_preprocessing", "split_columns", "categories_as_text", "needs_scaling", "MAX_ONE_HOT"]
 
-#: Categorical columns keep at most this many one-hot columns (rarer categories are pooled).
-MAX_ONE_HOT = 20
 MISSING_CATEGORY = "<missing>"
 
 # Model families whose fitted function does not change when a numeric column is rescaled.
 _SCALE_FREE_MODULES = ("sklearn.tree", "sklearn.ensemble", "lightgbm", "xgboost", "catboost")
-
-
-def is_numeric_column(series: pd.Series) -> bool:
-    """Numbers and booleans count as numeric; pandas categoricals do not."""
-    dtype = series.dtype
-    return (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)) and not isinstance(
-        dtype, pd.CategoricalDtype
-    )
 
 
 def split_columns(frame: pd.DataFrame):

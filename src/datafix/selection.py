@@ -55,6 +55,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SklearnPipeline
 from sklearn.utils.parallel import Parallel, delayed  # carries scikit-learn's config to the workers
 
+from ._tabular import take_rows
 from .validation import check_labels, check_sample_weight, num_rows
 
 __all__ = ["compare_fixes", "FixComparison", "VERDICTS", "DEFAULT_SCORING"]
@@ -168,18 +169,12 @@ def _default_scoring(estimator):
     return [name for name in DEFAULT_SCORING if has_proba or name not in _PROBABILITY_SCORES]
 
 
-def _take(data, rows):
-    if data is None:
-        return None
-    return data.iloc[rows] if isinstance(data, (pd.DataFrame, pd.Series)) else data[rows]
-
-
 def _minority_recall(estimator, X, y, minority, sample_weight=None):
     rows = np.asarray(y) == minority
     weights = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if not weights[rows].sum():
         return np.nan
-    hits = np.asarray(estimator.predict(_take(X, np.flatnonzero(rows)))) == minority
+    hits = np.asarray(estimator.predict(take_rows(X, np.flatnonzero(rows)))) == minority
     return float(np.sum(weights[rows] * hits) / weights[rows].sum())
 
 
@@ -188,12 +183,12 @@ def _fit_and_score(pipeline, X, y, weights, train, test, scorers, minority):
     started = time.perf_counter()
     try:
         fit_weights = {} if weights is None else {"sample_weight": weights[train]}
-        pipeline.fit(_take(X, train), y[train], **fit_weights)
+        pipeline.fit(take_rows(X, train), y[train], **fit_weights)
     except Exception as error:  # noqa: BLE001 - a failed candidate is reported, not fatal
         return {"error": f"{type(error).__name__}: {_first_line(error)}", "fit_time": time.perf_counter() - started}
     fit_time = time.perf_counter() - started
     started = time.perf_counter()
-    X_test, y_test = _take(X, test), y[test]
+    X_test, y_test = take_rows(X, test), y[test]
     score_weights = {} if weights is None else {"sample_weight": weights[test]}
     try:
         scores = {name: float(value) for name, value in scorers(pipeline, X_test, y_test, **score_weights).items()}

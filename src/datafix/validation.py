@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._tabular import is_numeric_dtype
+
 __all__ = [
     "check_classification_target",
     "check_column_names",
@@ -319,7 +321,7 @@ def _non_numeric_columns(frame: pd.DataFrame) -> list:
     return [
         column
         for column, dtype in frame.dtypes.items()
-        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+        if not is_numeric_dtype(dtype)
     ]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 import datafix as dfx
 from datafix.auditing import CHECKS, Check, register_check
-from datafix.auditing._context import column_kinds, encode_features, row_hashes
+from datafix._tabular import column_kinds, encode_features, row_hashes
 
 
 def run(frame, check, target="label", **kwargs):

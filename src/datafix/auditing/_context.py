@@ -21,7 +21,6 @@ from .._tabular import (  # noqa: F401  (re-exported: the checks and older impor
     MAX_ONE_HOT,
     MIN_ROWS_FOR_IDENTIFIER,
     _is_datetime,
-    _is_numeric,
     column_kinds,
     encode_features,
     row_hashes,

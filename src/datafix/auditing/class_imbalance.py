@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._tabular import plain_value
 from ._base import Check, register_check
 from ._render import shown_list
 
@@ -46,7 +47,7 @@ class ClassImbalanceCheck(Check):
         imbalance_ratio = float(counts.max() / counts.min())
         rare = [c for c, r in zip(context.classes, ratio_to_largest) if r < self.min_ratio]
         table = pd.DataFrame(
-            {"class": [_plain(c) for c in context.classes], "rows": counts, "fraction": counts / counts.sum(),
+            {"class": [plain_value(c) for c in context.classes], "rows": counts, "fraction": counts / counts.sum(),
              "ratio_to_largest": ratio_to_largest}
         ).sort_values("rows", ascending=False, ignore_index=True)
         return self.result(
@@ -59,8 +60,8 @@ class ClassImbalanceCheck(Check):
             rows=self.row_columns(is_issue, scores),
             details={
                 "imbalance_ratio": imbalance_ratio,
-                "class_counts": {str(_plain(c)): int(n) for c, n in zip(context.classes, counts)},
-                "under_represented": [_plain(c) for c in rare],
+                "class_counts": {str(plain_value(c)): int(n) for c, n in zip(context.classes, counts)},
+                "under_represented": [plain_value(c) for c in rare],
             },
             tables={"classes": table},
             severity=(  # by the imbalance ratio, not by the share of rows in small classes
@@ -68,8 +69,3 @@ class ClassImbalanceCheck(Check):
                 else "low" if imbalance_ratio >= 1.5 else "none"
             ),
         )
-
-
-def _plain(value):
-    """A numpy scalar as a plain Python value (for JSON)."""
-    return value.item() if isinstance(value, np.generic) else value

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Check, register_check
-from ._context import row_hashes
+from .._tabular import row_hashes
 
 
 def group_rows(hashes: np.ndarray):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import SEVERITIES, Check, register_check, severity_for
-from .class_imbalance import _plain
+from .._tabular import plain_value
 
 
 @register_check
@@ -87,7 +87,7 @@ class LabelCheck(Check):
         worst_class = shares.idxmax()
         message = f"{int(is_issue.sum())} rows whose label disagrees with the out-of-fold model and the neighbours"
         if is_issue.any():
-            message += (f"; class {_plain(worst_class)!r} has the largest share flagged: "
+            message += (f"; class {plain_value(worst_class)!r} has the largest share flagged: "
                         f"{int(by_class[worst_class])} of {int(class_sizes[worst_class])} rows "
                         f"({shares[worst_class]:.0%})")
         issues = int(is_issue.sum())
@@ -104,11 +104,11 @@ class LabelCheck(Check):
                 label_neighbors=_neighbor_text(found, self.shown_neighbors),
             ),
             details={
-                "issues_by_class": {str(_plain(c)): int(n) for c, n in by_class.items()},
-                "flagged_share_by_class": {str(_plain(c)): round(float(v), 4) for c, v in shares.items()},
+                "issues_by_class": {str(plain_value(c)): int(n) for c, n in by_class.items()},
+                "flagged_share_by_class": {str(plain_value(c)): round(float(v), 4) for c, v in shares.items()},
                 "model_weight": float(found.attrs.get("model_weight", 1.0)),
                 "given_vs_suggested": {
-                    str(_plain(g)): {str(_plain(s)): int(matrix.loc[g, s]) for s in matrix.columns}
+                    str(plain_value(g)): {str(plain_value(s)): int(matrix.loc[g, s]) for s in matrix.columns}
                     for g in matrix.index
                 },
             },
@@ -127,7 +127,7 @@ def _neighbor_text(found: pd.DataFrame, limit: int) -> np.ndarray:
         if rows.iat[position] is None:
             continue
         text[position] = ", ".join(
-            f"{_plain(label)}@{_plain(row)} ({distance:.2f})"
+            f"{plain_value(label)}@{plain_value(row)} ({distance:.2f})"
             for row, label, distance in zip(rows.iat[position][:limit], labels.iat[position][:limit],
                                             distances.iat[position][:limit])
         )

@@ -44,7 +44,7 @@ def fingerprint(features: pd.DataFrame, labels=None, *, feature_hashes=None) -> 
     """
     import hashlib
 
-    from ._context import row_hashes
+    from .._tabular import row_hashes
 
     def digest(hashes) -> str:
         return hashlib.sha256(np.asarray(hashes, dtype="<u8").tobytes()).hexdigest()

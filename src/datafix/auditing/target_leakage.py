@@ -7,12 +7,12 @@ import pandas as pd
 
 from ._base import Check, register_check
 from ._render import shown_list
-from ._context import _is_numeric
+from .._tabular import is_numeric_column
 
 
 def _bin_codes(series: pd.Series, max_bins: int) -> np.ndarray:
     """Codes 0..b-1 for a column: quantile bins for numbers, categories otherwise; missing is a bin."""
-    if _is_numeric(series) and not pd.api.types.is_bool_dtype(series.dtype):
+    if is_numeric_column(series) and not pd.api.types.is_bool_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         present = ~np.isnan(values)
         distinct = np.unique(values[present])

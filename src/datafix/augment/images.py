@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._compat import Interval, StrOptions
+from .._tabular import plain_value
 from ..base import BaseFix, Resampled
 
 __all__ = ["ImageAugmenter", "check_images"]
@@ -313,12 +314,12 @@ class ImageAugmenter(BaseFix):
                     f"Pass one of them."
                 )
             extra = np.floor(counts * (self.multiplier - 1.0) + 0.5).astype(np.int64)
-            return {_plain(c): int(n) for c, n in zip(classes, extra)}
+            return {plain_value(c): int(n) for c, n in zip(classes, extra)}
         from imblearn.utils import check_sampling_strategy
 
         wanted = check_sampling_strategy(self.sampling_strategy, y, "over-sampling")
-        wanted = {_plain(c): int(n) for c, n in wanted.items()}
-        return {_plain(c): wanted.get(_plain(c), 0) for c in classes}
+        wanted = {plain_value(c): int(n) for c, n in wanted.items()}
+        return {plain_value(c): wanted.get(plain_value(c), 0) for c in classes}
 
     def _fit_resample(self, X, y, sample_weight):
         to_generate = self._images_to_generate(y)
@@ -368,8 +369,3 @@ class ImageAugmenter(BaseFix):
 
 def _looks_channels_first(shape) -> bool:
     return len(shape) == 4 and shape[1] in (1, 3, 4) and shape[3] not in (1, 3, 4)
-
-
-def _plain(value):
-    """A numpy scalar as the equivalent Python scalar (for readable dict keys)."""
-    return value.item() if isinstance(value, np.generic) else value

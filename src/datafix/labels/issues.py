@@ -49,9 +49,9 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from .._tabular import encode_features
+from .._tabular import encode_features, plain_value
 from ..validation import check_classification_target, check_features, check_labels, num_rows
-from .out_of_fold import _plain, check_cv_counts, check_groups, out_of_fold_proba
+from .out_of_fold import check_cv_counts, check_groups, out_of_fold_proba
 
 __all__ = ["find_label_issues", "LABEL_ISSUE_METHODS", "N_NEIGHBORS"]
 
@@ -73,7 +73,7 @@ def check_pred_proba(pred_proba, classes, n_rows: int) -> np.ndarray:
     """
     if isinstance(pred_proba, pd.DataFrame):
         columns = list(pred_proba.columns)
-        missing = [_plain(c) for c in classes if c not in set(columns)]
+        missing = [plain_value(c) for c in classes if c not in set(columns)]
         if missing:
             raise ValueError(
                 f"labels {missing[:5]} of y are absent from pred_proba's columns {columns[:10]}; pred_proba "
@@ -83,7 +83,7 @@ def check_pred_proba(pred_proba, classes, n_rows: int) -> np.ndarray:
         if extra:
             raise ValueError(
                 f"pred_proba has columns {extra[:5]} for classes that y does not contain; y has classes "
-                f"{[_plain(c) for c in classes[:10]]}. Pass only the columns of the classes of y."
+                f"{[plain_value(c) for c in classes[:10]]}. Pass only the columns of the classes of y."
             )
         values = pred_proba[list(classes)].to_numpy(dtype=np.float64)
     else:
@@ -108,7 +108,7 @@ def check_pred_proba(pred_proba, classes, n_rows: int) -> np.ndarray:
             )
         raise ValueError(
             f"pred_proba has {values.shape[1]} columns but y has {len(classes)} classes "
-            f"{[_plain(c) for c in classes[:10]]}; pass one column per class of y, in sorted class order."
+            f"{[plain_value(c) for c in classes[:10]]}; pass one column per class of y, in sorted class order."
         )
     values32 = values.astype(np.float32)
     low, high = values32.min(), values32.max()
@@ -156,7 +156,7 @@ def _check_two_rows_per_class(classes, counts) -> None:
     if len(single):
         others = f" (and {len(single) - 1} other classes)" if len(single) > 1 else ""
         raise ValueError(
-            f"class {_plain(classes[single[0]])!r} of y has a single row{others}: a label seen once cannot be judged "
+            f"class {plain_value(classes[single[0]])!r} of y has a single row{others}: a label seen once cannot be judged "
             f"against other rows of its class. Drop or relabel that row, or merge the class into another."
         )
 

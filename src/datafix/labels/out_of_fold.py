@@ -19,18 +19,12 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import has_fit_parameter
 
+from .._tabular import plain_value, take_rows
 from ..validation import check_features, check_labels, check_sample_weight, num_rows
 
 __all__ = ["out_of_fold_proba"]
 
 
-def _take(X, rows):
-    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
-
-
-def _plain(value):
-    """A numpy scalar as the Python value it holds (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_cv_counts(classes, counts, n_folds: int) -> None:
@@ -39,7 +33,7 @@ def check_cv_counts(classes, counts, n_folds: int) -> None:
     if len(short) == 0:
         return
     k = short[np.argmin(counts[short])]
-    label, count = _plain(classes[k]), int(counts[k])
+    label, count = plain_value(classes[k]), int(counts[k])
     others = f" ({len(short) - 1} other classes too)" if len(short) > 1 else ""
     if count == 1:
         raise ValueError(
@@ -136,8 +130,8 @@ def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: in
     """Fit a clone on the training rows, return the test rows' probabilities in class-code columns."""
     started = time.perf_counter()
     fit_params = {} if weights is None else {weight_keyword: weights[train]}
-    model = clone(estimator).fit(_take(X, train), codes[train], **fit_params)
-    proba = np.asarray(model.predict_proba(_take(X, test)), dtype=np.float64)
+    model = clone(estimator).fit(take_rows(X, train), codes[train], **fit_params)
+    proba = np.asarray(model.predict_proba(take_rows(X, test)), dtype=np.float64)
     columns = np.asarray(model.classes_, dtype=np.intp)
     full = np.zeros((len(test), n_classes), dtype=np.float64)
     full[:, columns] = proba
