@@ -221,7 +221,7 @@ class TableTransformer:
             missing = series.isna().to_numpy()
             if column.kind == "categorical":
                 span = next(spans)
-                codes = pd.Categorical(series[~missing], categories=column.categories).codes
+                codes = pd.Index(column.categories, dtype=object).get_indexer(series[~missing].astype(object))
                 full = np.full(n_rows, len(column.categories), dtype=np.intp)
                 full[~missing] = codes
                 matrix[rows, span.start + full] = 1.0
