@@ -146,7 +146,7 @@ def test_verbose_progress_goes_to_stderr(imbalanced, capsys):
     dfx.compare_fixes({"w": dfx.ClassWeighter()}, X, y, estimator=LogisticRegression(), scoring="balanced_accuracy",
                       cv=2, verbose=True)
     captured = capsys.readouterr()
-    assert captured.out == "" and "[datafix.compare_fixes] 4/4" in captured.err
+    assert captured.out == "" and "datafix compare_fixes: done" in captured.err and "4/4" in captured.err
 
 
 def test_renderers(comparison, tmp_path):

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 import time
 from numbers import Integral
 
@@ -55,6 +54,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SklearnPipeline
 from sklearn.utils.parallel import Parallel, delayed  # carries scikit-learn's config to the workers
 
+from ._progress import Progress
 from ._tabular import take_rows
 from .validation import check_labels, check_sample_weight, num_rows
 
@@ -368,13 +368,11 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
         for name, j in tasks
     )
     results = []
-    for done, output in enumerate(outputs, 1):
+    progress = Progress(len(tasks), enabled=verbose, label="datafix compare_fixes", unit="fit")
+    for (name, j), output in zip(tasks, outputs):
         results.append(output)
-        if verbose:
-            name, j = tasks[done - 1]
-            print(f"[datafix.compare_fixes] {done}/{len(tasks)} {name} fold {j + 1}: "
-                  f"{'failed' if 'error' in output else 'ok'} ({time.perf_counter() - started:.1f}s)",
-                  file=sys.stderr)
+        progress.advance(1, f"{name} fold {j + 1}{' failed' if 'error' in output else ''}")
+    progress.close()
     test_fraction = float(np.mean([len(test) / len(train) for train, test in splits]))
     return FixComparison._from_results(
         resolved, pipelines, tasks, results, baseline=baseline, score_names=score_names, confidence=confidence,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .._progress import Progress
 from ..validation import (
     check_classification_target,
     check_column_names,
@@ -17,7 +18,6 @@ from ..validation import (
 )
 from ._base import CHECKS, Check
 from ._context import AuditContext
-from ._progress import Progress
 from .report import AuditReport, fingerprint
 
 __all__ = ["audit", "resolve_checks"]
@@ -235,7 +235,7 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     if groups is not None and len(groups) != len(features):
         raise ValueError(f"groups has {len(groups)} entries but data has {len(features)} rows; pass one group "
                          f"per row.")
-    progress = Progress(len(selected), enabled=verbose)
+    progress = Progress(len(selected), enabled=verbose, label="datafix audit")
     context = AuditContext(
         features, label_values, test_features=test_features, estimator=estimator, pred_proba=pred_proba,
         cv=cv, groups=groups, n_jobs=n_jobs, random_state=random_state, progress=progress.note, verbose=verbose,
