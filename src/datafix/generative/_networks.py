@@ -23,14 +23,12 @@ generator is fitted.
 
 from __future__ import annotations
 
-import sys
-import time
-
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional
 
+from .._progress import Progress
 from ._transformer import TableTransformer
 
 __all__ = ["ConditionalGAN", "ConditionalVAE", "RowSampler", "Activation"]
@@ -161,16 +159,6 @@ class _Critic(nn.Module):
         return self.body(inputs.reshape(-1, inputs.shape[1] * self.pac))
 
 
-class _Progress:
-    def __init__(self, verbose: bool, name: str, total: int):
-        self.verbose, self.name, self.total, self.start = verbose, name, total, time.perf_counter()
-
-    def epoch(self, done: int, loss: str):
-        if self.verbose:
-            elapsed = time.perf_counter() - self.start
-            print(f"{self.name}: epoch {done}/{self.total}, {loss}, {elapsed:.1f} s", file=sys.stderr, flush=True)
-
-
 class _Base:
     """What both generators share: the class one-hot, the row sampler, sampling in chunks."""
 
@@ -260,7 +248,7 @@ class ConditionalGAN(_Base):
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6)
         batch = self.batch_size
         steps_per_epoch = max(1, int(np.ceil(len(data) / batch)))
-        progress = _Progress(self.verbose, "GenerativeOverSampler(ctgan)", self.epochs)
+        progress = Progress(self.epochs, enabled=self.verbose, label="GenerativeOverSampler(ctgan)", unit="epoch")
         activate = Activation(self.transformer, self.device)
         for epoch in range(self.epochs):
             for _ in range(steps_per_epoch):
@@ -286,7 +274,8 @@ class ConditionalGAN(_Base):
                 generator_loss.backward()
                 generator_optimizer.step()
             self.loss_history.append((critic_loss.item(), generator_loss.item()))
-            progress.epoch(epoch + 1, f"critic {critic_loss.item():.3f}, generator {generator_loss.item():.3f}")
+            progress.advance(1, f"critic {critic_loss.item():.3f}, generator {generator_loss.item():.3f}")
+        progress.close()
         self.generator.eval()
         self.sampler = sampler
         return self
@@ -340,7 +329,7 @@ class ConditionalVAE(_Base):
         optimizer = torch.optim.Adam(parameters, lr=1e-3, weight_decay=1e-5)
         batch = self.batch_size
         steps_per_epoch = max(1, int(np.ceil(len(data) / batch)))
-        progress = _Progress(self.verbose, "GenerativeOverSampler(tvae)", self.epochs)
+        progress = Progress(self.epochs, enabled=self.verbose, label="GenerativeOverSampler(tvae)", unit="epoch")
         value_columns = [span.start for span in self.transformer.spans_ if span.activation == "tanh"]
         value_index = torch.as_tensor(value_columns, dtype=torch.long, device=self.device)
         activate = Activation(self.transformer, self.device)
@@ -367,7 +356,8 @@ class ConditionalVAE(_Base):
                 with torch.no_grad():
                     self.log_sigma.clamp_(np.log(0.01), np.log(1.0))
             self.loss_history.append(loss.item())
-            progress.epoch(epoch + 1, f"loss {loss.item():.3f}")
+            progress.advance(1, f"loss {loss.item():.3f}")
+        progress.close()
         self.decoder.eval()
         return self
 
