@@ -54,6 +54,7 @@ from datafix.auditing.recommend import smote_for  # noqa: E402
 from datafix.base import BaseFix, Resampled  # noqa: E402
 from datafix.preprocessing import make_preprocessing  # noqa: E402
 from imbalanced_datasets import EXAMPLE_WINE, _messy, _subsample  # noqa: E402
+from imbalanced_datasets import datasets as imbalanced_datasets  # noqa: E402
 
 SCORES = ["balanced_accuracy", "average_precision_macro"]
 
@@ -105,16 +106,9 @@ def datasets() -> dict:
     diabetes = _bin(diabetes, ["bmi"], 4)
     result["diabetes_mixed_20to1"] = (diabetes, "target", "reporting")
 
-    X, y = make_classification(n_samples=3000, n_features=10, n_informative=5, n_classes=3,
-                               weights=[0.9, 0.08, 0.02], flip_y=0.05, class_sep=1.0, random_state=5)
-    labels = np.array(["alpha", "beta", "gamma"])[y]
-    result["generated_multiclass_45to1"] = (_messy(X, labels, seed=5, categorical_only_extra=True), "label",
-                                            "reporting")
-
-    X, y = make_classification(n_samples=4000, n_features=6, n_informative=3, weights=[0.99], flip_y=0.0,
-                               class_sep=1.2, random_state=6)
-    result["generated_100to1"] = (_messy(X, np.where(y == 1, "fraud", "ok"), seed=6, n_categorical=1), "label",
-                                  "reporting")
+    shared = imbalanced_datasets()  # the recommend benchmark's generated mixed-type sets, as they are
+    for name in ("generated_multiclass_45to1", "generated_100to1"):
+        result[name] = shared[name]
 
     example = pd.read_csv(EXAMPLE_WINE)
     example = _subsample(example, "cultivar", {"barolo": 12}, 9)
