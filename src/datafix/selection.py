@@ -84,16 +84,20 @@ def _model_steps(estimator) -> list:
     return [estimator]
 
 
+def _is_step(step) -> bool:
+    return step is not None and not (isinstance(step, str) and step == "passthrough")
+
+
 def build_pipeline(fixes, estimator, preprocessing=(None, None)):
     """``make_pipeline(imputer, *fixes, encoder, estimator)`` without the absent parts."""
     from .pipeline import make_pipeline
 
     before, after = preprocessing
-    steps = [s for s in (before,) if s is not None and not (isinstance(s, str) and s == "passthrough")]
-    steps += [clone(step) for step in _steps_of(fixes)]
-    steps += [s for s in (after,) if s is not None and not (isinstance(s, str) and s == "passthrough")]
-    steps += _model_steps(clone(estimator))
-    return make_pipeline(*[clone(step) for step in steps])
+    steps = [before] if _is_step(before) else []
+    steps += _steps_of(fixes)
+    steps += [after] if _is_step(after) else []
+    steps += _model_steps(estimator)
+    return make_pipeline(*[clone(step) for step in steps])  # one unfitted copy of every step
 
 
 def _resolve_preprocessing(preprocessing, X, estimator):
@@ -452,22 +456,26 @@ class FixComparison:
                         for score, value in output["scores"].items())
         scores = pd.DataFrame(rows, columns=["candidate", "fold", "score", "value"])
         all_scores = score_names + [MINORITY_RECALL]
-        table = scores.pivot_table(index=["candidate", "fold"], columns="score", values="value") if len(scores) \
-            else pd.DataFrame()
-        statistics = []
+        # one (folds x scores) array per candidate: the statistics below are plain numpy, no pandas lookups
+        per_fold = {name: np.full((n_folds, len(all_scores)), np.nan) for name in names}
+        column = {score: k for k, score in enumerate(all_scores)}
+        for (name, j), output in zip(tasks, results):
+            for score, value in output.get("scores", {}).items():
+                per_fold[name][j, column[score]] = value
         baseline_ok = errors[baseline] is None
+        stats = {}
         for name in names:
             for score in all_scores:
                 entry = {"candidate": name, "score": score, "mean": np.nan, "std": np.nan, "difference": np.nan,
                          "ci_low": np.nan, "ci_high": np.nan, "verdict": "failed"}
                 if errors[name] is None:
-                    values = table.loc[name, score].to_numpy()
-                    entry.update(mean=float(np.nanmean(values)), std=float(np.nanstd(values, ddof=1)) if len(values) > 1
-                                 else np.nan)
+                    values = per_fold[name][:, column[score]]
+                    entry.update(mean=float(np.nanmean(values)),
+                                 std=float(np.nanstd(values, ddof=1)) if len(values) > 1 else np.nan)
                     if name == baseline:
                         entry.update(difference=0.0, ci_low=0.0, ci_high=0.0, verdict="baseline")
                     elif baseline_ok:
-                        differences = values - table.loc[baseline, score].to_numpy()
+                        differences = values - per_fold[baseline][:, column[score]]
                         differences = differences[np.isfinite(differences)]
                         if len(differences):
                             mean, low, high = paired_interval(differences, test_fraction, confidence,
@@ -477,29 +485,25 @@ class FixComparison:
                             entry.update(verdict="no clear difference")
                     else:
                         entry.update(verdict="no clear difference")
-                statistics.append(entry)
-        statistics = pd.DataFrame(statistics)
+                stats[name, score] = entry
+        statistics = pd.DataFrame(list(stats.values()))
         primary = score_names[0]
-        by_name = statistics.set_index(["candidate", "score"])
         summary = pd.DataFrame(index=pd.Index(names, name="candidate"))
         summary["fixes"] = [" + ".join(type(s).__name__ for s in candidates[n]) or "(none)" for n in names]
         summary["status"] = ["failed" if errors[n] else "ok" for n in names]
         for score in all_scores:
-            summary[score] = [by_name.loc[(n, score), "mean"] for n in names]
-        for column in ("difference", "ci_low", "ci_high", "verdict"):
-            summary[column] = [by_name.loc[(n, primary), column] for n in names]
+            summary[score] = [stats[n, score]["mean"] for n in names]
+        for key in ("difference", "ci_low", "ci_high", "verdict"):
+            summary[key] = [stats[n, primary][key] for n in names]
         summary["fit_seconds"] = [float(np.nanmean(fit_times[n])) for n in names]
         summary["error"] = [errors[n] for n in names]
-        best = baseline
-        eligible = []
-        for name in names:
-            if by_name.loc[(name, primary), "verdict"] != "helps":
-                continue
-            if not by_name.loc[(name, MINORITY_RECALL), "difference"] >= 0:
-                continue  # the smallest class's recall fell on average: not recommended, however small the drop
-            eligible.append(name)
-        if eligible:
-            best = max(eligible, key=lambda n: by_name.loc[(n, primary), "mean"])
+        eligible = [
+            name for name in names
+            if stats[name, primary]["verdict"] == "helps"
+            # the smallest class's recall fell on average: not recommended, however small the drop
+            and stats[name, MINORITY_RECALL]["difference"] >= 0
+        ]
+        best = max(eligible, key=lambda n: stats[n, primary]["mean"]) if eligible else baseline
         fit_seconds = float(np.nansum([np.nansum(t) for t in fit_times.values()]))
         return cls(summary=summary, scores=scores, statistics=statistics, best=best, baseline=baseline,
                    primary_score=primary, pipelines=pipelines, confidence=confidence, n_folds=n_folds,
