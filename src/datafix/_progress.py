@@ -42,6 +42,9 @@ class Progress:
     stream : file-like, optional
         Defaults to ``sys.stderr``.
     unit : str, default="step"
+    min_interval : float, default=0.0
+        Seconds between two updates shown (use it for many small updates,
+        such as rows); the first and the last are always shown.
 
     Examples
     --------
@@ -55,7 +58,8 @@ class Progress:
     (True, True)
     """
 
-    def __init__(self, total: int, *, enabled: bool = False, label: str = "datafix", stream=None, unit: str = "step"):
+    def __init__(self, total: int, *, enabled: bool = False, label: str = "datafix", stream=None, unit: str = "step",
+                 min_interval: float = 0.0):
         from tqdm import tqdm
 
         stream = sys.stderr if stream is None else stream
@@ -67,7 +71,8 @@ class Progress:
         self._bar = tqdm(
             total=max(int(total), 1), desc=label, unit=unit, disable=not enabled, leave=True,
             file=stream if interactive else _OneLinePerUpdate(stream),
-            mininterval=0.1 if interactive else 0, dynamic_ncols=interactive, ascii=not interactive,
+            mininterval=max(min_interval, 0.1 if interactive else 0.0), dynamic_ncols=interactive,
+            ascii=not interactive, delay=1e-9,  # nothing is shown before the first update
             bar_format=None if interactive else "{desc} [{bar:24}] {n_fmt}/{total_fmt} {elapsed}",
         )
 

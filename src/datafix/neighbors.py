@@ -102,9 +102,7 @@ script is ``benchmarks/resampling.py``).
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
@@ -112,6 +110,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ._progress import Progress
 from .validation import check_features
 
 __all__ = [
@@ -318,32 +317,6 @@ def map_in_threads(function, items) -> list:
     return _CHUNK_THREADS.run(function, items, _CHUNK_THREADS.threads())
 
 
-class _Progress:
-    def __init__(self, verbose: bool, total: int, label: str):
-        self.verbose, self.total, self.label = verbose, total, label
-        self.started = time.perf_counter()
-        self.last = self.started
-        self.done = 0
-        self._lock = threading.Lock()
-
-    def add(self, rows: int) -> None:
-        """Count ``rows`` more rows done (thread-safe) and report."""
-        with self._lock:
-            self.done += rows
-            self.update(self.done)
-
-    def update(self, done: int) -> None:
-        if not self.verbose:
-            return
-        now = time.perf_counter()
-        if now - self.last >= 2.0 or done >= self.total:
-            self.last = now
-            print(
-                f"[datafix.neighbors] {self.label}: {done}/{self.total} rows, {now - self.started:.1f}s",
-                file=sys.stderr,
-            )
-
-
 def _select(rows, cols, dist, n_queries: int, k: int):
     """Per query, the k candidates of smallest ``(distance, index)``; returns (distances, indices)."""
     order = np.lexsort((cols, dist, rows))
@@ -422,7 +395,7 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
     step = _chunk_rows(prepared.augmented_T.shape[1], chunk_size)
     if chunk_size is None and n_threads > 1:  # at least two chunks per thread, so that every thread has work
         step = max(1, min(step, -(-n_queries // (2 * n_threads))))
-    progress = _Progress(verbose, n_queries, label)
+    progress = Progress(n_queries, enabled=verbose, label=f"datafix.neighbors {label}", unit="row", min_interval=2.0)
 
     n_padded = prepared.augmented_T.shape[1]
     # a large fit set is scored tile by tile (a few MiB of columns), so that the fit rows' float32 copy is read
@@ -494,9 +467,10 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
         diff = Qc[rows] - prepared.X[cols]
         dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
         distances[start:stop], indices[start:stop] = _select(rows, cols, dist, n_chunk, k)
-        progress.add(stop - start)
+        progress.advance(stop - start)
 
     _CHUNK_THREADS.run(search_chunk, range(0, n_queries, step), n_threads)
+    progress.close()
     return distances, indices
 
 
@@ -610,7 +584,8 @@ def _approximate_search(X_fit, X_query, k, exclude, *, n_probe=None, n_lists=Non
     # running best k per query, merged cluster by cluster: memory O(n_queries * k), not O(n_queries * n_probe * k)
     best_distance = np.full((n_queries, k), np.inf)
     best_index = np.full((n_queries, k), -1, dtype=np.intp)
-    progress = _Progress(verbose, n_lists, "approximate search (clusters)")
+    progress = Progress(n_lists, enabled=verbose, label="datafix.neighbors approximate search", unit="cluster",
+                        min_interval=2.0)
 
     def search_list(list_id):
         queries = pair_query[pair_starts[list_id] : pair_starts[list_id + 1]]
@@ -645,7 +620,8 @@ def _approximate_search(X_fit, X_query, k, exclude, *, n_probe=None, n_lists=Non
             order = _order_by_distance_then_index(merged_distance, merged_index, k)
             best_distance[queries] = np.take_along_axis(merged_distance, order, axis=1)
             best_index[queries] = np.take_along_axis(merged_index, order, axis=1)
-        progress.update(list_ids[-1] + 1)
+        progress.advance(len(list_ids))
+    progress.close()
     short = np.flatnonzero(best_index[:, -1] < 0)
     if len(short):  # too few rows in the probed clusters: search those queries exactly
         sub_exclude = None if exclude is None else exclude[short]

@@ -83,7 +83,8 @@ def test_verbose_reports_each_fold_on_stderr(data, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 3 and all("done" in line for line in lines) and "(3/3)" in lines[-1]
+    assert len(lines) == 4 and all(line.startswith("datafix out-of-fold LogisticRegression") for line in lines)
+    assert all("done" in line for line in lines) and "3/3" in lines[-1]  # a line per fold, then the total
     out_of_fold_proba(LogisticRegression(max_iter=500), X, y, cv=3, random_state=0)
     assert capsys.readouterr().err == ""
 

@@ -8,7 +8,6 @@ joblib backend), with no change to datafix.
 
 from __future__ import annotations
 
-import sys
 import time
 from numbers import Integral
 
@@ -19,6 +18,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import has_fit_parameter
 
+from .._progress import Progress
 from .._tabular import plain_value, take_rows
 from ..validation import check_features, check_labels, check_sample_weight, num_rows
 
@@ -222,19 +222,14 @@ def _run_folds(estimator, X, codes, folds, n_classes, *, n_jobs=None, verbose=Fa
                weights=None):
     proba = np.zeros((len(codes), n_classes), dtype=np.float64)
     name = type(estimator).__name__
-    started = time.perf_counter()
     jobs = (
         delayed(_fit_predict_fold)(estimator, X, codes, train, test, n_classes, fold, weight_keyword, weights)
         for fold, (train, test) in enumerate(folds)
     )
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-    for done, (fold, test, fold_proba, seconds) in enumerate(results, start=1):
+    progress = Progress(len(folds), enabled=verbose, label=f"datafix out-of-fold {name}", unit="fold")
+    for fold, test, fold_proba, seconds in results:
         proba[test] = fold_proba
-        if verbose:
-            print(
-                f"[datafix] out-of-fold {name}: fold {fold + 1} done ({done}/{len(folds)}) in {seconds:.1f} s, "
-                f"{time.perf_counter() - started:.1f} s elapsed",
-                file=sys.stderr,
-                flush=True,
-            )
+        progress.advance(1, f"fold {fold + 1} done in {seconds:.1f} s")
+    progress.close()
     return proba
