@@ -45,7 +45,7 @@ def test_audit_prints_a_summary_and_writes_reports(capsys, tmp_path):
                              "--html", str(html), "--json", str(report_json), "--markdown", str(markdown))
     assert code == 0
     assert out.startswith("datafix audit: 151 rows x 13 features, target 'cultivar', 3 classes")
-    assert "duplicates" in out and "datafix audit [" in err  # progress on stderr
+    assert "duplicates" in out and "datafix audit: duplicates [" in err  # progress on stderr
     assert json.loads(report_json.read_text())["dataset"]["rows"] == 151
     assert html.read_text().startswith("<!DOCTYPE html>") and markdown.read_text().startswith("# datafix audit")
 
