@@ -219,7 +219,7 @@ def test_a_fix_that_costs_the_smallest_class_is_never_best():
     comparison = FixComparison._from_results(
         candidates, {name: dfx.make_pipeline(LogisticRegression()) for name in candidates}, tasks, results,
         baseline="none", score_names=["balanced_accuracy"], confidence=0.95, test_fraction=1.0, corrected=False,
-        n_rows=100, minority="b", elapsed=1.0)
+        elapsed=1.0)
     assert comparison.summary.loc["trade", "verdict"] == "helps"  # better on average ...
     assert comparison.summary.loc["trade", "balanced_accuracy"] > comparison.summary.loc["fair", "balanced_accuracy"]
     assert comparison.best_ == "fair"  # ... but it costs the smallest class, so the fair fix wins

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ._io import Terminated, check_writable, remove_stale_temporaries, termination_as_exception, write_atomically
 from ._optional import MissingExtraError
+from .validation import first_line
 
 __all__ = ["main", "read_table", "write_table"]
 
@@ -81,7 +82,7 @@ def read_table(path: str, *, encoding: str = "utf-8") -> pd.DataFrame:
         except ImportError:
             raise DataError("reading Parquet needs pyarrow: pip install 'datafix[parquet]'") from None
         except Exception as error:  # noqa: BLE001 - pyarrow raises many types
-            raise DataError(f"{path}: not a readable Parquet file ({_first_line(error)})") from None
+            raise DataError(f"{path}: not a readable Parquet file ({first_line(error)})") from None
         _check_unique_names(list(frame.columns), path)
         if frame.shape[1] < 2 or len(frame) == 0:
             raise DataError(f"{path}: the table has {frame.shape[1]} columns and {len(frame)} rows; expected a "
@@ -100,9 +101,9 @@ def read_table(path: str, *, encoding: str = "utf-8") -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: no columns to read; expected a CSV table with a header row") from None
     except pd.errors.ParserError as error:
-        raise DataError(f"{path}: not a well-formed CSV table ({_first_line(error)})") from None
+        raise DataError(f"{path}: not a well-formed CSV table ({first_line(error)})") from None
     except (ValueError, UnicodeError, LookupError) as error:
-        raise DataError(f"{path}: not a readable CSV table ({_first_line(error)})") from None
+        raise DataError(f"{path}: not a readable CSV table ({first_line(error)})") from None
     _check_header(frame, path, separator, encoding)
     if frame.shape[1] < 2:
         raise DataError(
@@ -201,11 +202,6 @@ def _check_encoding(args) -> None:
     if info is None or not getattr(info, "_is_text_encoding", True):
         raise DataError(f"--encoding {args.encoding!r} is not a known text encoding; use e.g. utf-8, utf-8-sig, "
                         f"latin-1 or cp1252")
-
-
-def _first_line(error) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 def _fail_on(text: str):
@@ -429,7 +425,7 @@ def _label_issues_from_json(path: str, frame: pd.DataFrame, target: str, labels:
         with open(path, encoding="utf-8") as stream:
             document = json.load(stream)
     except (OSError, ValueError) as error:
-        raise DataError(f"{path}: not a readable JSON audit report ({_first_line(error)})") from None
+        raise DataError(f"{path}: not a readable JSON audit report ({first_line(error)})") from None
     from .auditing import SCHEMA
     from .auditing.report import FINGERPRINT_METHOD, _jsonable, fingerprint
 
@@ -641,7 +637,7 @@ def main(argv=None) -> int:
         print(f"datafix: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except (ValueError, OSError, MissingExtraError) as error:
-        print(f"datafix: error: {_first_line(error)}", file=sys.stderr)
+        print(f"datafix: error: {first_line(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("datafix: interrupted; no output was left half-written", file=sys.stderr)
@@ -652,7 +648,7 @@ def main(argv=None) -> int:
     except Exception as error:  # noqa: BLE001 - a bug: still one line, the traceback on request
         if os.environ.get("DATAFIX_DEBUG"):
             raise
-        print(f"datafix: unexpected error: {type(error).__name__}: {_first_line(error)} "
+        print(f"datafix: unexpected error: {type(error).__name__}: {first_line(error)} "
               f"(set DATAFIX_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return EXIT_ERROR
     except SystemExit as exit_:  # --help and --version

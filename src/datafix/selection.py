@@ -49,14 +49,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.base import clone
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, make_scorer, recall_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SklearnPipeline
 from sklearn.utils.parallel import Parallel, delayed  # carries scikit-learn's config to the workers
 
 from ._progress import Progress
 from ._tabular import take_rows
-from .validation import check_labels, check_sample_weight, num_rows
+from .validation import check_labels, check_sample_weight, first_line, num_rows
 
 __all__ = ["compare_fixes", "FixComparison", "VERDICTS", "DEFAULT_SCORING"]
 
@@ -173,39 +173,23 @@ def _default_scoring(estimator):
     return [name for name in DEFAULT_SCORING if has_proba or name not in _PROBABILITY_SCORES]
 
 
-def _minority_recall(estimator, X, y, minority, sample_weight=None):
-    rows = np.asarray(y) == minority
-    weights = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    if not weights[rows].sum():
-        return np.nan
-    hits = np.asarray(estimator.predict(take_rows(X, np.flatnonzero(rows)))) == minority
-    return float(np.sum(weights[rows] * hits) / weights[rows].sum())
-
-
-def _fit_and_score(pipeline, X, y, weights, train, test, scorers, minority):
+def _fit_and_score(pipeline, X, y, weights, train, test, scorers):
     """One candidate on one fold: fit on the training rows, score on the untouched validation rows."""
     started = time.perf_counter()
     try:
         fit_weights = {} if weights is None else {"sample_weight": weights[train]}
         pipeline.fit(take_rows(X, train), y[train], **fit_weights)
     except Exception as error:  # noqa: BLE001 - a failed candidate is reported, not fatal
-        return {"error": f"{type(error).__name__}: {_first_line(error)}", "fit_time": time.perf_counter() - started}
+        return {"error": f"{type(error).__name__}: {first_line(error)}", "fit_time": time.perf_counter() - started}
     fit_time = time.perf_counter() - started
     started = time.perf_counter()
     X_test, y_test = take_rows(X, test), y[test]
     score_weights = {} if weights is None else {"sample_weight": weights[test]}
     try:
         scores = {name: float(value) for name, value in scorers(pipeline, X_test, y_test, **score_weights).items()}
-        scores[MINORITY_RECALL] = _minority_recall(pipeline, X_test, y_test, minority,
-                                                   score_weights.get("sample_weight"))
     except Exception as error:  # noqa: BLE001
-        return {"error": f"{type(error).__name__}: {_first_line(error)}", "fit_time": fit_time}
+        return {"error": f"{type(error).__name__}: {first_line(error)}", "fit_time": fit_time}
     return {"scores": scores, "fit_time": fit_time, "score_time": time.perf_counter() - started}
-
-
-def _first_line(error) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 def paired_interval(differences, test_fraction, confidence=0.95, *, corrected=True):
@@ -363,12 +347,16 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
     minority = classes[np.argmin(counts)]
     pipelines = {name: build_pipeline(steps, estimator, before_after) for name, steps in resolved.items()}
     # one multi-metric scorer: predictions are computed once per fold and shared by the scores
+    # the smallest class's recall rides along with the requested scores; one multi-metric scorer predicts
+    # once per fold and shares the predictions among all of them
+    scorers[MINORITY_RECALL] = make_scorer(recall_score, labels=[minority], average="macro", zero_division=np.nan,
+                                           pos_label=None)
     scorers = check_scoring(pipelines[baseline], scoring=scorers)
     tasks = [(name, j) for name in pipelines for j in range(len(splits))]
     started = time.perf_counter()
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
     outputs = runner(
-        delayed(_fit_and_score)(clone(pipelines[name]), X, labels, weights, *splits[j], scorers, minority)
+        delayed(_fit_and_score)(clone(pipelines[name]), X, labels, weights, *splits[j], scorers)
         for name, j in tasks
     )
     results = []
@@ -380,7 +368,7 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
     test_fraction = float(np.mean([len(test) / len(train) for train, test in splits]))
     return FixComparison._from_results(
         resolved, pipelines, tasks, results, baseline=baseline, score_names=score_names, confidence=confidence,
-        test_fraction=test_fraction, corrected=interval == "corrected", n_rows=n_rows, minority=minority,
+        test_fraction=test_fraction, corrected=interval == "corrected",
         elapsed=time.perf_counter() - started,
     )
 
@@ -441,7 +429,7 @@ class FixComparison:
 
     @classmethod
     def _from_results(cls, candidates, pipelines, tasks, results, *, baseline, score_names, confidence,
-                      test_fraction, corrected, n_rows, minority, elapsed):
+                      test_fraction, corrected, elapsed):
         names = list(candidates)
         n_folds = max(j for _, j in tasks) + 1
         errors = {name: None for name in names}

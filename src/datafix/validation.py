@@ -56,6 +56,19 @@ def _describe_positions(mask: np.ndarray, limit: int = 5) -> str:
     return f"[{shown}{more}]"
 
 
+def first_line(error) -> str:
+    """The first line of an exception's message (its type's name when the message is empty).
+
+    Examples
+    --------
+    >>> from datafix.validation import first_line
+    >>> first_line(ValueError("bad input" + chr(10) + "more detail")), first_line(KeyError())
+    ('bad input', 'KeyError')
+    """
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
 def check_labels(y, *, name: str = "y", n_rows: int | None = None, min_classes: int = 2) -> np.ndarray:
     """Validate class labels and return them as a 1-D numpy array.
 
