@@ -232,6 +232,14 @@ class AuditReport:
         ValueError
             When the report holds no data or no labels (it was not made by
             :func:`datafix.audit` with a target).
+
+        Examples
+        --------
+        >>> import pandas as pd, datafix as dfx
+        >>> report = dfx.audit(pd.DataFrame({"x": [1, 2, 3, 4], "y": ["a", "b", "a", "b"]}), "y", checks=["duplicates"])
+        >>> features, labels = report.audited_data()
+        >>> list(features.columns), labels.tolist()
+        (['x'], ['a', 'b', 'a', 'b'])
         """
         source = getattr(self, "_source", None)
         if source is None or (source[1] is None and source[2] is None):
