@@ -48,7 +48,7 @@ def snapshot(folder):
 # -- data lost or wrong -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["clean", "--action", "drop"], ["balance", "--method", "undersample"]])
+@pytest.mark.parametrize("command", [["clean", "--action", "drop"], ["balance", "--by", "undersample"]])
 @pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink", "hard-link"])
 def test_an_output_that_is_the_input_is_refused(capsys, data, tmp_path, command, spelling):
     _, path = data
@@ -70,7 +70,7 @@ def test_an_output_that_is_the_input_is_refused(capsys, data, tmp_path, command,
 
 def test_overwrite_replaces_the_input_when_asked(capsys, data):
     frame, path = data
-    code, _, _ = run_cli(capsys, "balance", path, "--target", "class", "--method", "undersample", "--output", path,
+    code, _, _ = run_cli(capsys, "balance", path, "--target", "class", "--by", "undersample", "--output", path,
                          "--overwrite")
     assert code == 0
     counts = pd.read_csv(path)["class"].value_counts()
@@ -190,7 +190,7 @@ def test_weights_for_a_continuous_target_are_refused(capsys, tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "f.csv"
     pd.DataFrame({"x": rng.normal(size=400), "price": rng.gamma(2, 100, 400).round(2)}).to_csv(path, index=False)
-    for command in (["balance", "--method", "weights", "--output", tmp_path / "o.csv"],
+    for command in (["balance", "--by", "weights", "--output", tmp_path / "o.csv"],
                     ["clean", "--action", "drop", "--output", tmp_path / "o.csv"], ["audit"]):
         code, _, err = run_cli(capsys, command[0], path, "--target", "price", *command[1:], "--quiet")
         assert code == 2 and "looks continuous" in one_line_error(err) and "pd.qcut" in err
@@ -244,7 +244,7 @@ def test_the_library_write_names_the_users_path(tmp_path):
 def test_an_output_that_is_a_folder_is_refused(capsys, data, tmp_path):
     _, path = data
     (tmp_path / "out.csv").mkdir()
-    code, _, err = run_cli(capsys, "balance", path, "--target", "class", "--method", "weights", "--output",
+    code, _, err = run_cli(capsys, "balance", path, "--target", "class", "--by", "weights", "--output",
                            tmp_path / "out.csv")
     assert code == 2 and "it is a folder" in one_line_error(err)
 
@@ -259,7 +259,7 @@ def test_an_unknown_encoding_is_a_one_line_error(capsys, data):
 def test_inf_is_named_as_inf(capsys, tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("a,b,y\n" + "".join(f"{'inf' if i == 3 else i},{i % 5},{'pn'[i % 3 == 0]}\n" for i in range(60)))
-    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--method", "smote", "--output",
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--by", "smote", "--output",
                            tmp_path / "o.csv")
     assert code == 2 and "column 'a' has 1 infinite values (inf or -inf)" in one_line_error(err)
     with warnings.catch_warnings():
@@ -296,9 +296,9 @@ def test_smote_names_a_class_too_small_to_interpolate(capsys, tmp_path):
     path = tmp_path / "f.csv"
     rows = [f"{i},{i % 3},big" for i in range(40)] + ["5,1,tiny"] + [f"{i},{i},mid" for i in range(8)]
     path.write_text("a,b,y\n" + "\n".join(rows) + "\n")
-    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--method", "smote", "--output", tmp_path / "o.csv")
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--by", "smote", "--output", tmp_path / "o.csv")
     line = one_line_error(err)
-    assert code == 2 and "class 'tiny' has 1 row" in line and "--method oversample" in line
+    assert code == 2 and "class 'tiny' has 1 row" in line and "--by oversample" in line
     assert "n_neighbors" not in line
 
 
@@ -466,11 +466,11 @@ COMMANDS = st.sampled_from([
     ["audit", "--checks", *CHEAP_CHECKS],
     ["audit", "--checks", "label", "class_imbalance", "--cv", "2", "--markdown", "{out}/r.md", "--json",
      "{out}/r.json"],
-    ["balance", "--method", "weights", "--output", "{out}/o.csv"],
-    ["balance", "--method", "undersample", "--output", "{out}/o.parquet"],
-    ["balance", "--method", "smote", "--output", "{out}/o.tsv"],
+    ["balance", "--by", "weights", "--output", "{out}/o.csv"],
+    ["balance", "--by", "undersample", "--output", "{out}/o.parquet"],
+    ["balance", "--by", "smote", "--output", "{out}/o.tsv"],
     ["clean", "--action", "drop", "--cv", "2", "--output", "{out}/o.csv"],
-    ["balance", "--method", "oversample", "--output", "{in}"],  # the input as output: refused
+    ["balance", "--by", "oversample", "--output", "{in}"],  # the input as output: refused
 ])
 
 

@@ -222,6 +222,25 @@ def _target_column(frame: pd.DataFrame, target: str, path: str) -> None:
         raise DataError(f"{path}: no column {target!r}; the columns are: {shown}{more}")
 
 
+#: How ``datafix balance --by`` balances the classes.
+BALANCE_CHOICES = ["weights", "undersample", "oversample", "smote"]
+
+
+class _RenamedOption(argparse.Action):
+    """An option's old name, kept for one release: it sets the new option and says so on stderr."""
+
+    def __init__(self, option_strings, dest, new, **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ._deprecation import REMOVED_IN
+
+        print(f"datafix: warning: {option_string} was renamed to {self.new} and the old name will be removed in "
+              f"datafix {REMOVED_IN}; use {self.new} {values}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from .auditing import CHECKS
 
@@ -275,10 +294,15 @@ def _build_parser() -> argparse.ArgumentParser:
                                   description="Balance the classes by weights or resampling and write the result.")
     balance.add_argument("path")
     balance.add_argument("--target", required=True)
-    balance.add_argument("--method", choices=["weights", "undersample", "oversample", "smote"], required=True)
+    how = balance.add_mutually_exclusive_group(required=True)
+    how.add_argument("--by", choices=BALANCE_CHOICES,
+                     help="class weights in a column (weights), or random under-sampling, random over-sampling "
+                          "or SMOTE (SMOTE-NC, SMOTE-N by the column kinds)")
+    how.add_argument("--method", choices=BALANCE_CHOICES, dest="by", action=_RenamedOption, new="--by",
+                     help=argparse.SUPPRESS)  # the old name, for one release
     balance.add_argument("--output", required=True)
     balance.add_argument("--weight-column", default="sample_weight",
-                         help="name of the weight column written by --method weights (default sample_weight)")
+                         help="name of the weight column written by --by weights (default sample_weight)")
     _common(balance)
     return parser
 
@@ -548,7 +572,7 @@ def _run_balance(args) -> int:
     X = frame.drop(columns=[args.target])
     y = frame[args.target]
     _labels(frame, args.target)
-    if args.method == "weights":
+    if args.by == "weights":
         from .weighting import ClassWeighter
 
         if args.weight_column in frame.columns:
@@ -557,14 +581,14 @@ def _run_balance(args) -> int:
         result = frame.copy()
         result[args.weight_column] = weights
     else:
-        sampler = _sampler(args.method, X, y, args.random_state)
+        sampler = _sampler(args.by, X, y, args.random_state)
         X_out, y_out = sampler.fit_resample(X, y)
         result = X_out.copy()
         result.insert(list(frame.columns).index(args.target), args.target, np.asarray(y_out))
         result = result[list(frame.columns)]
     write_table(result, args.output)
     counts = result[args.target].value_counts()
-    print(f"{args.method}: {len(frame)} -> {len(result)} rows; per class: "
+    print(f"{args.by}: {len(frame)} -> {len(result)} rows; per class: "
           + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return EXIT_OK
 
@@ -575,30 +599,30 @@ SMOTE_NEIGHBORS = 5
 
 def _check_smote_input(X: pd.DataFrame, y: pd.Series) -> None:
     if X.isna().to_numpy().any():
-        raise DataError("--method smote needs features without missing values; impute them first "
-                        "or use --method oversample")
+        raise DataError("--by smote needs features without missing values; impute them first "
+                        "or use --by oversample")
     numeric = X.select_dtypes("number")
     infinite = np.isinf(numeric.to_numpy(dtype=np.float64)) if numeric.shape[1] else np.zeros((len(X), 0), bool)
     if infinite.any():
         column = numeric.columns[infinite.any(axis=0)][0]
-        raise DataError(f"--method smote needs finite features; column {column!r} has "
+        raise DataError(f"--by smote needs finite features; column {column!r} has "
                         f"{int(infinite[:, list(numeric.columns).index(column)].sum())} infinite values (inf or -inf); "
-                        f"replace or drop them, or use --method oversample")
+                        f"replace or drop them, or use --by oversample")
     counts = y.value_counts()
     small = counts[(counts < counts.max()) & (counts <= SMOTE_NEIGHBORS)]
     if len(small):
         shown = ", ".join(f"{c!r} has {n} row{'s' if n != 1 else ''}" for c, n in small.items())
-        raise DataError(f"--method smote interpolates between a row and its {SMOTE_NEIGHBORS} nearest rows of the "
+        raise DataError(f"--by smote interpolates between a row and its {SMOTE_NEIGHBORS} nearest rows of the "
                         f"same class, so each class it over-samples needs at least {SMOTE_NEIGHBORS + 1} rows; "
-                        f"class {shown}; use --method oversample, or drop or merge such classes")
+                        f"class {shown}; use --by oversample, or drop or merge such classes")
 
 
-def _sampler(method, X, y, random_state):
-    if method == "undersample":
+def _sampler(by, X, y, random_state):
+    if by == "undersample":
         from imblearn.under_sampling import RandomUnderSampler
 
         return RandomUnderSampler(random_state=random_state)
-    if method == "oversample":
+    if by == "oversample":
         from imblearn.over_sampling import RandomOverSampler
 
         return RandomOverSampler(random_state=random_state)

@@ -131,7 +131,7 @@ def test_parquet_input_and_output(capsys, tmp_path, table):
     code, out, _ = run_cli(capsys, "audit", str(parquet), "--target", "y", "--checks", "duplicates", "--quiet")
     assert code == 0 and "120 rows x 2 features" in out
     output = tmp_path / "weighted.parquet"
-    assert run_cli(capsys, "balance", str(parquet), "--target", "y", "--method", "weights",
+    assert run_cli(capsys, "balance", str(parquet), "--target", "y", "--by", "weights",
                    "--output", str(output))[0] == 0
     assert len(pd.read_parquet(output)) == 120
 
@@ -139,7 +139,7 @@ def test_parquet_input_and_output(capsys, tmp_path, table):
 def test_balance_weights_writes_a_weight_column(capsys, tmp_path, table):
     frame, path = table
     output = tmp_path / "out.csv"
-    code, out, _ = run_cli(capsys, "balance", path, "--target", "y", "--method", "weights", "--output", str(output))
+    code, out, _ = run_cli(capsys, "balance", path, "--target", "y", "--by", "weights", "--output", str(output))
     assert code == 0
     written = pd.read_csv(output)
     assert list(written.columns) == ["a", "b", "y", "sample_weight"]
@@ -147,11 +147,11 @@ def test_balance_weights_writes_a_weight_column(capsys, tmp_path, table):
     assert np.isclose(totals["rare"], totals["common"]) and np.isclose(written["sample_weight"].mean(), 1)
 
 
-@pytest.mark.parametrize("method", ["undersample", "oversample", "smote"])
-def test_balance_resamplers_equalise_the_classes(capsys, tmp_path, table, method):
+@pytest.mark.parametrize("by", ["undersample", "oversample", "smote"])
+def test_balance_resamplers_equalise_the_classes(capsys, tmp_path, table, by):
     frame, path = table
     output = tmp_path / "out.csv"
-    code, out, _ = run_cli(capsys, "balance", path, "--target", "y", "--method", method, "--output", str(output),
+    code, out, _ = run_cli(capsys, "balance", path, "--target", "y", "--by", by, "--output", str(output),
                            "--random-state", "0")
     assert code == 0
     written = pd.read_csv(output)
@@ -160,8 +160,25 @@ def test_balance_resamplers_equalise_the_classes(capsys, tmp_path, table, method
     assert counts["rare"] == counts["common"]
 
 
+def test_balance_method_is_a_deprecated_alias_of_by(capsys, tmp_path, table):
+    _, path = table
+    new, old = tmp_path / "new.csv", tmp_path / "old.csv"
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--by", "oversample", "--output", str(new))
+    assert code == 0 and "renamed" not in err
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--method", "oversample", "--output", str(old))
+    assert code == 0 and "datafix: warning: --method was renamed to --by" in err and "--by oversample" in err
+    assert new.read_text() == old.read_text()
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--by", "weights", "--method", "weights",
+                           "--output", str(old))
+    assert code == 2 and "not allowed with" in one_line_error(err)
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--output", str(old))
+    assert code == 2 and "--by" in one_line_error(err)
+    code, help_text, _ = run_cli(capsys, "balance", "--help")
+    assert code == 0 and "--by" in help_text and "--method" not in help_text
+
+
 def test_smote_with_missing_values_is_a_data_error(capsys, tmp_path):
-    code, _, err = run_cli(capsys, "balance", WINE, "--target", "cultivar", "--method", "smote", "--output",
+    code, _, err = run_cli(capsys, "balance", WINE, "--target", "cultivar", "--by", "smote", "--output",
                            str(tmp_path / "o.csv"))
     assert code == 2 and "impute them first" in one_line_error(err)
     assert not (tmp_path / "o.csv").exists()
@@ -171,7 +188,7 @@ def test_failed_run_leaves_an_existing_output_untouched(capsys, tmp_path, table)
     _, path = table
     output = tmp_path / "out.csv"
     output.write_text("previous")
-    code, _, _ = run_cli(capsys, "balance", path, "--target", "y", "--method", "weights", "--output", str(output),
+    code, _, _ = run_cli(capsys, "balance", path, "--target", "y", "--by", "weights", "--output", str(output),
                          "--weight-column", "a")
     assert code == 2 and output.read_text() == "previous"
 
