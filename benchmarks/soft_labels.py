@@ -10,7 +10,7 @@ bins) and accuracy, for
 
 * ``none``: the estimator alone (the anchor);
 * ``smooth 0.1`` / ``smooth 0.2``: ``LabelSmoother(epsilon)`` before it;
-* ``mixup 0.2`` / ``mixup 1.0``: ``Mixup(alpha, n_samples=1.0)`` before it.
+* ``mixup 0.2`` / ``mixup 1.0``: ``Mixup(mixup_alpha, n_samples=1.0)`` before it.
 
 Each cell is the mean over ``--seeds`` (3) stratified train/test splits. Noise comes
 from ``datafix.make_label_noise(kind="uniform")``: in every class, 20% of the
@@ -87,8 +87,8 @@ FIXES = {
     "none": None,
     "smooth 0.1": lambda seed: dfx.LabelSmoother(epsilon=0.1),
     "smooth 0.2": lambda seed: dfx.LabelSmoother(epsilon=0.2),
-    "mixup 0.2": lambda seed: dfx.Mixup(alpha=0.2, random_state=seed),
-    "mixup 1.0": lambda seed: dfx.Mixup(alpha=1.0, random_state=seed),
+    "mixup 0.2": lambda seed: dfx.Mixup(mixup_alpha=0.2, random_state=seed),
+    "mixup 1.0": lambda seed: dfx.Mixup(mixup_alpha=1.0, random_state=seed),
 }
 
 

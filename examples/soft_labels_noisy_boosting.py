@@ -59,7 +59,7 @@ candidates = {
         scoring="neg_log_loss",
         cv=folds,
     ),
-    "Mixup (alpha=0.4)": dfx.make_pipeline(dfx.Mixup(alpha=0.4, random_state=0), booster()),
+    "Mixup (mixup_alpha=0.4)": dfx.make_pipeline(dfx.Mixup(mixup_alpha=0.4, random_state=0), booster()),
 }
 
 print(f"wine, {flipped.sum()} of {len(y_train)} training labels flipped; {len(y_test)} clean test rows")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -334,7 +336,7 @@ def test_grid_search_over_epsilon_scores_validation_folds_on_hard_labels():
 def test_mixup_blends_lie_between_their_pair_and_carry_the_mixed_label():
     X, y = make_data()
     weights_in = np.random.RandomState(3).uniform(0.5, 2.0, len(y))
-    mixup = dfx.Mixup(alpha=0.4, random_state=0)
+    mixup = dfx.Mixup(mixup_alpha=0.4, random_state=0)
     X_out, y_out, weights_out = mixup.fit_resample(X, y, sample_weight=weights_in)
     n = len(y)
     np.testing.assert_array_equal(X_out[:n], X)
@@ -365,7 +367,7 @@ def test_mixup_every_row_is_a_source_about_equally_often():
 
 def test_mixup_lambdas_follow_the_beta_distribution():
     X, y = make_data()
-    mixup = dfx.Mixup(alpha=0.3, n_samples=3000, random_state=0).fit(X, y)
+    mixup = dfx.Mixup(mixup_alpha=0.3, n_samples=3000, random_state=0).fit(X, y)
     assert stats.kstest(mixup.lambdas_, stats.beta(0.3, 0.3).cdf).pvalue > 1e-3
 
 
@@ -430,9 +432,27 @@ def test_mixup_rejects_features_it_cannot_blend(features, message):
 
 
 @pytest.mark.parametrize(
-    "params, message", [({"alpha": 0}, "alpha"), ({"n_samples": -1}, "n_samples"), ({"n_samples": "all"}, "n_samples")]
+    "params, message",
+    [({"mixup_alpha": 0}, "mixup_alpha"), ({"alpha": 0}, "alpha"), ({"n_samples": -1}, "n_samples"),
+     ({"n_samples": "all"}, "n_samples")],
 )
 def test_mixup_bad_parameters(params, message):
     X, y = make_data()
     with pytest.raises(ValueError, match=message):
         dfx.Mixup(**params).fit_resample(X, y)
+
+
+def test_mixup_alpha_is_the_deprecated_name_of_mixup_alpha():
+    X, y = make_data()
+    expected = dfx.Mixup(mixup_alpha=0.4, random_state=0).fit_resample(X, y)
+    old = dfx.Mixup(alpha=0.4, random_state=0)
+    with pytest.warns(FutureWarning, match="`alpha` was renamed to `mixup_alpha`"):
+        result = old.fit_resample(X, y)
+    for got, want in zip(result, expected):
+        np.testing.assert_array_equal(got, want)
+    assert clone(old).get_params()["alpha"] == 0.4
+    with pytest.raises(TypeError, match="got both"):
+        dfx.Mixup(mixup_alpha=0.3, alpha=0.4).fit_resample(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dfx.Mixup(0.4, random_state=0).fit_resample(X, y)  # the new name, positionally: no warning

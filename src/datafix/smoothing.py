@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, validate_parameter_constraints
+from ._deprecation import DEPRECATED, renamed_parameter
 from .base import BaseFix, Resampled
 from .validation import check_labels
 
@@ -266,7 +267,7 @@ class Mixup(BaseFix):
     """Mixup for any estimator that takes ``sample_weight``: soft-labelled blends of rows.
 
     Adds ``n_samples`` synthetic rows ``lam * x_i + (1 - lam) * x_j`` with
-    ``lam ~ Beta(alpha, alpha)`` and ``i, j`` drawn from the training rows
+    ``lam ~ Beta(mixup_alpha, mixup_alpha)`` and ``i, j`` drawn from the training rows
     (Zhang et al., 2018, "mixup: Beyond Empirical Risk Minimization"). The
     blend's soft label, ``lam`` on ``y_i``'s class and ``1 - lam`` on ``y_j``'s,
     is expressed as :class:`LabelSmoother` does: the blend appears once with
@@ -287,14 +288,18 @@ class Mixup(BaseFix):
 
     Parameters
     ----------
-    alpha : float > 0, default=0.2
-        The Beta distribution's parameter: small values keep blends close to
-        one of the two rows, ``alpha=1`` draws ``lam`` uniformly.
+    mixup_alpha : float > 0, default=0.2
+        The concentration of the Beta distribution ``lam`` is drawn from
+        (timm's name; ``alpha`` in the mixup paper): small values keep blends
+        close to one of the two rows, ``mixup_alpha=1`` draws ``lam``
+        uniformly. Not focal loss's ``alpha``, which weights classes.
     n_samples : float > 0 or int >= 0, default=1.0
         How many blends to add: a float is a fraction of the training rows
         (``1.0`` adds as many blends as there are rows), an int is a count.
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of pairs and of ``lam``.
+    alpha : float > 0
+        Deprecated old name of ``mixup_alpha``; removed in datafix 0.3.
 
     Attributes
     ----------
@@ -315,7 +320,7 @@ class Mixup(BaseFix):
     >>> from datafix import Mixup
     >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
     >>> y = np.array([0, 0, 1, 1])
-    >>> mixup = Mixup(alpha=0.4, n_samples=2, random_state=0)
+    >>> mixup = Mixup(mixup_alpha=0.4, n_samples=2, random_state=0)
     >>> X_out, y_out, weights = mixup.fit_resample(X, y)
     >>> mixup.pairs_.shape, mixup.lambdas_.shape
     ((2, 2), (2,))
@@ -330,17 +335,19 @@ class Mixup(BaseFix):
     """
 
     _parameter_constraints = {
-        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "mixup_alpha": [Interval(Real, 0, None, closed="neither")],
         "n_samples": [Interval(Integral, 0, None, closed="left"), Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
+        "alpha": [StrOptions({DEPRECATED}), Interval(Real, 0, None, closed="neither")],
     }
     _requires_numeric = True
     _allow_nan = False
 
-    def __init__(self, alpha=0.2, *, n_samples=1.0, random_state=None):
-        self.alpha = alpha
+    def __init__(self, mixup_alpha=0.2, *, n_samples=1.0, random_state=None, alpha=DEPRECATED):
+        self.mixup_alpha = mixup_alpha
         self.n_samples = n_samples
         self.random_state = random_state
+        self.alpha = alpha
 
     def _check_features(self, X):
         X = super()._check_features(X)
@@ -361,6 +368,8 @@ class Mixup(BaseFix):
         return int(round(float(self.n_samples) * n_rows))
 
     def _fit_resample(self, X, y, sample_weight):
+        mixup_alpha = renamed_parameter(self.mixup_alpha, self.alpha, old="alpha", new="mixup_alpha",
+                                        owner="Mixup", default=0.2)
         rng = check_random_state(self.random_state)
         n_rows = len(y)
         n_blends = self._number_of_blends(n_rows)
@@ -369,7 +378,7 @@ class Mixup(BaseFix):
         visits = [rng.permutation(eligible) for _ in range(repeats)]
         first = np.concatenate(visits)[:n_blends].astype(np.intp) if visits else np.zeros(0, dtype=np.intp)
         second = rng.choice(eligible, size=n_blends).astype(np.intp)
-        lambdas = rng.beta(self.alpha, self.alpha, size=n_blends)
+        lambdas = rng.beta(mixup_alpha, mixup_alpha, size=n_blends)
         self.pairs_ = np.column_stack([first, second])
         self.lambdas_ = lambdas
 

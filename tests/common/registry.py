@@ -32,7 +32,7 @@ FIXES = [
     FixCase("ClassWeighter-effective_number", lambda: dfx.ClassWeighter("effective_number", beta=0.99)),
     FixCase("LabelSmoother", lambda: dfx.LabelSmoother(epsilon=0.1)),
     FixCase("LabelSmoother-class_frequency", lambda: dfx.LabelSmoother(epsilon=0.3, prior="class_frequency")),
-    FixCase("Mixup", lambda: dfx.Mixup(alpha=0.4, random_state=0), random=True),
+    FixCase("Mixup", lambda: dfx.Mixup(mixup_alpha=0.4, random_state=0), random=True),
     FixCase("ImageAugmenter", lambda: dfx.ImageAugmenter(  # plain callable: no albumentations needed
         lambda image, rng: image[:, ::-1] ^ rng.integers(0, 8, size=image.shape, dtype=image.dtype),
         random_state=0), data="images", random=True),
