@@ -135,7 +135,7 @@ def main():
         )
 
     def balanced_sampler(seed):
-        sampler = ClassBalancedSampler(y_train, strategy="balanced", random_state=seed)
+        sampler = ClassBalancedSampler(y_train, class_weight="balanced", random_state=seed)
         return DataLoader(TensorDataset(*as_tensors(X_train, y_train)), BATCH_SIZE, sampler=sampler)
 
     X_balanced, y_balanced = ImageAugmenter(augmentation, random_state=0).fit_resample(X_train, y_train)

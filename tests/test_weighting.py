@@ -1,9 +1,12 @@
 """compute_class_weights and ClassWeighter."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.utils.class_weight import compute_class_weight
 
 import datafix as dfx
@@ -13,13 +16,13 @@ label_lists = st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=2, max_si
 )
 
 
-@pytest.mark.parametrize("strategy", ["balanced", "effective_number", "inverse_sqrt", {"a": 1.0, "b": 3.0, "c": 0.5}])
+@pytest.mark.parametrize("class_weight", ["balanced", "effective_number", "inverse_sqrt", {"a": 1.0, "b": 3.0, "c": 0.5}])
 @given(labels=label_lists)
 @settings(max_examples=40, deadline=None)
-def test_mean_row_weight_is_one(strategy, labels):
-    if isinstance(strategy, dict) and not set(labels) <= set(strategy):
+def test_mean_row_weight_is_one(class_weight, labels):
+    if isinstance(class_weight, dict) and not set(labels) <= set(class_weight):
         return
-    weights = dfx.compute_class_weights(labels, strategy)
+    weights = dfx.compute_class_weights(labels, class_weight)
     assert list(weights) == sorted(set(labels))
     assert np.mean([weights[label] for label in labels]) == pytest.approx(1.0)
 
@@ -50,9 +53,9 @@ def test_sample_weight_makes_counts_weighted():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"strategy": "nope"}, "strategy must be one of"),
-        ({"strategy": {0: 1.0}}, "no weight for classes"),
-        ({"strategy": "effective_number", "beta": 1.0}, r"beta must be a number in \[0, 1\)"),
+        ({"class_weight": "nope"}, "class_weight must be one of"),
+        ({"class_weight": {0: 1.0}}, "no weight for classes"),
+        ({"class_weight": "effective_number", "beta": 1.0}, r"beta must be a number in \[0, 1\)"),
         ({"sample_weight": [1, 1, 1]}, "3 weights but X has 4 rows"),
     ],
 )
@@ -72,7 +75,38 @@ def test_class_weighter_multiplies_incoming_weights():
     assert weights_out[y == 1].sum() == pytest.approx(weights_out[y == 0].sum())
 
 
-def test_class_weighter_rejects_bad_strategy_at_fit_time():
-    weighter = dfx.ClassWeighter(strategy="sometimes")
-    with pytest.raises(ValueError, match="strategy"):
+def test_class_weighter_rejects_bad_class_weight_at_fit_time():
+    weighter = dfx.ClassWeighter(class_weight="sometimes")
+    with pytest.raises(ValueError, match="class_weight"):
         weighter.fit_resample([[0], [1]], [0, 1])
+
+
+Y = np.repeat([0, 1], [9, 3])
+X = np.arange(24.0).reshape(12, 2)
+
+
+def test_strategy_is_the_deprecated_name_of_class_weight():
+    expected = dfx.compute_class_weights(Y, class_weight="inverse_sqrt")
+    with pytest.warns(FutureWarning, match="`strategy` was renamed to `class_weight`"):
+        assert dfx.compute_class_weights(Y, strategy="inverse_sqrt") == expected
+    with pytest.raises(TypeError, match="got both"):
+        dfx.compute_class_weights(Y, "effective_number", strategy="inverse_sqrt")
+
+    old = dfx.ClassWeighter(strategy="inverse_sqrt")
+    with pytest.warns(FutureWarning, match="ClassWeighter: `strategy` was renamed"):
+        weights = old.fit_resample(X, Y)[2]
+    np.testing.assert_array_equal(weights, dfx.ClassWeighter("inverse_sqrt").fit_resample(X, Y)[2])
+    assert clone(old).get_params()["strategy"] == "inverse_sqrt"
+    with pytest.raises(TypeError, match="got both"):
+        dfx.ClassWeighter(class_weight="effective_number", strategy="inverse_sqrt").fit_resample(X, Y)
+
+
+def test_class_weighter_beta_is_keyword_only_with_a_warning_for_one_release():
+    with pytest.warns(FutureWarning, match=r"ClassWeighter: pass beta=0.9 by keyword"):
+        positional = dfx.ClassWeighter("effective_number", 0.9)
+    assert positional.get_params() == dfx.ClassWeighter("effective_number", beta=0.9).get_params()
+    with pytest.raises(TypeError, match="multiple values"):
+        dfx.ClassWeighter("effective_number", 0.9, beta=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dfx.ClassWeighter("effective_number", beta=0.9).fit_resample(X, Y)

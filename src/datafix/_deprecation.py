@@ -8,13 +8,19 @@ only stores), which warns once per fit when the old name was set.
 
 A renamed function keyword goes through the same function with the values
 passed by the caller.
+
+A parameter that became keyword-only still takes its value by position for
+one release: :func:`keyword_only_after` maps the extra positional values onto
+the keyword-only parameters, in order, and warns.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
 
-__all__ = ["DEPRECATED", "REMOVED_IN", "renamed_parameter"]
+__all__ = ["DEPRECATED", "REMOVED_IN", "keyword_only_after", "renamed_parameter"]
 
 #: The default of a parameter kept only under its old name for one release.
 DEPRECATED = "deprecated"
@@ -77,6 +83,62 @@ def renamed_parameter(new_value, old_value, *, old: str, new: str, owner: str, d
         stacklevel=3,
     )
     return old_value
+
+
+def keyword_only_after(function):
+    """Decorate a function or ``__init__`` whose trailing parameters became keyword-only.
+
+    The signature (what ``inspect.signature``, ``get_params`` and ``clone``
+    see) is the new one. For one release a call that still passes the
+    keyword-only parameters by position works: the extra positional values
+    go to the keyword-only parameters in their declared order, with a
+    :class:`FutureWarning` that names them. Keep the keyword-only parameters
+    in the order they had as positional ones (old names kept for
+    :func:`renamed_parameter` go last). scikit-learn's
+    ``_deprecate_positional_args`` did the same for its 1.0 release.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @keyword_only_after
+    ... def weights(y, scheme="balanced", *, beta=0.999):
+    ...     return scheme, beta
+    >>> weights([0, 1], "effective_number", beta=0.9)
+    ('effective_number', 0.9)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = weights([0, 1], "effective_number", 0.9)
+    >>> result, caught[0].category.__name__
+    (('effective_number', 0.9), 'FutureWarning')
+    >>> print(caught[0].message)
+    weights: pass beta=0.9 by keyword; passing it by position will be an error in datafix 0.3.
+    """
+    parameters = inspect.signature(function).parameters.values()
+    positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keyword_only = [p.name for p in parameters if p.kind == p.KEYWORD_ONLY]
+    owner = function.__qualname__.removesuffix(".__init__")  # a class by its name
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        extra = len(args) - len(positional)
+        if extra <= 0 or extra > len(keyword_only):
+            return function(*args, **kwargs)  # nothing moved, or too many: Python's own error
+        names = keyword_only[:extra]
+        values = args[len(positional):]
+        repeated = [name for name in names if name in kwargs]
+        if repeated:
+            raise TypeError(f"{owner}() got multiple values for argument {repeated[0]!r}")
+        passed = ", ".join(f"{name}={value!r}" for name, value in zip(names, values))
+        pronoun = "it" if extra == 1 else "them"
+        warnings.warn(
+            f"{owner}: pass {passed} by keyword; passing {pronoun} by position will be an error in "
+            f"datafix {REMOVED_IN}.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return function(*args[: len(positional)], **dict(zip(names, values)), **kwargs)
+
+    return wrapper
 
 
 def _same(a, b) -> bool:

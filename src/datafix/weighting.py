@@ -8,18 +8,23 @@ from numbers import Real
 import numpy as np
 
 from ._compat import Interval, StrOptions
+from ._deprecation import DEPRECATED, keyword_only_after, renamed_parameter
 from .base import BaseFix, Resampled
 from .validation import check_labels, check_sample_weight
 
-__all__ = ["ClassWeighter", "compute_class_weights", "CLASS_WEIGHT_STRATEGIES"]
+__all__ = ["ClassWeighter", "compute_class_weights", "NAMED_CLASS_WEIGHTS"]
 
-CLASS_WEIGHT_STRATEGIES = ("balanced", "effective_number", "inverse_sqrt")
+#: The named class weightings a ``class_weight`` parameter takes (besides a dict).
+NAMED_CLASS_WEIGHTS = ("balanced", "effective_number", "inverse_sqrt")
+#: The old name of :data:`NAMED_CLASS_WEIGHTS`, kept for one release.
+CLASS_WEIGHT_STRATEGIES = NAMED_CLASS_WEIGHTS
 
 
-def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=None) -> dict:
+def compute_class_weights(y, class_weight="balanced", *, beta=0.999, sample_weight=None, strategy=DEPRECATED) -> dict:
     """Weight per class so that rare classes count more.
 
-    Strategies, with ``n_k`` the number of rows of class ``k`` (the sum of
+    ``class_weight`` names the formula (as scikit-learn's
+    ``class_weight="balanced"`` does) or gives the weights; with ``n_k`` the number of rows of class ``k`` (the sum of
     their weights when ``sample_weight`` is given), ``n`` the total and ``K``
     the number of classes:
 
@@ -34,7 +39,7 @@ def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=N
     dict
         The user's own weight per class; every class of ``y`` must be present.
 
-    Whatever the strategy, the weights are normalised so that the **mean
+    Whatever the formula, the weights are normalised so that the **mean
     weight over the rows is 1** (``sum_k n_k * w_k == n``): the total weight of
     the data set does not change, so regularisation strength and learning rates
     keep their meaning.
@@ -43,11 +48,14 @@ def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=N
     ----------
     y : array-like of shape (n_samples,)
         Class labels.
-    strategy : {"balanced", "effective_number", "inverse_sqrt"} or dict
+    class_weight : {"balanced", "effective_number", "inverse_sqrt"} or dict, default="balanced"
+        The formula, or ``{class_label: weight}`` for every class of ``y``.
     beta : float in [0, 1), default=0.999
         Only for ``"effective_number"``.
     sample_weight : array-like of shape (n_samples,), optional
         Row weights; class sizes become weighted counts.
+    strategy : {"balanced", "effective_number", "inverse_sqrt"} or dict
+        Deprecated old name of ``class_weight``; removed in datafix 0.3.
 
     Returns
     -------
@@ -59,10 +67,12 @@ def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=N
     >>> from datafix import compute_class_weights
     >>> compute_class_weights(["a"] * 8 + ["b"] * 2)
     {'a': 0.625, 'b': 2.5}
-    >>> weights = compute_class_weights([0] * 90 + [1] * 10, "inverse_sqrt")
+    >>> weights = compute_class_weights([0] * 90 + [1] * 10, class_weight="inverse_sqrt")
     >>> round(weights[1] / weights[0], 3)
     3.0
     """
+    class_weight = renamed_parameter(class_weight, strategy, old="strategy", new="class_weight",
+                                     owner="compute_class_weights", default="balanced")
     y = check_labels(y, min_classes=1)
     weights = check_sample_weight(sample_weight, len(y))
     classes, codes = np.unique(y, return_inverse=True)
@@ -70,29 +80,34 @@ def compute_class_weights(y, strategy="balanced", *, beta=0.999, sample_weight=N
     if np.any(counts == 0):
         empty = classes[counts == 0]
         raise ValueError(f"classes {list(empty[:5])} have zero total sample weight; class weights are undefined.")
-    if isinstance(strategy, Mapping):
-        missing = [c for c in classes if c not in strategy]
+    if isinstance(class_weight, Mapping):
+        missing = [c for c in classes if c not in class_weight]
         if missing:
             raise ValueError(
-                f"strategy dict has no weight for classes {missing[:5]}; give a weight for every class of y."
+                f"class_weight dict has no weight for classes {missing[:5]}; give a weight for every class of y."
             )
-        raw = np.array([float(strategy[c]) for c in classes])
+        raw = np.array([float(class_weight[c]) for c in classes])
         if not np.all(np.isfinite(raw)) or np.any(raw < 0) or not raw.any():
-            raise ValueError("strategy dict weights must be finite, non-negative and not all zero.")
-    elif strategy == "balanced":
+            raise ValueError("class_weight dict weights must be finite, non-negative and not all zero.")
+    elif _is_name(class_weight, "balanced"):
         raw = 1.0 / counts
-    elif strategy == "effective_number":
+    elif _is_name(class_weight, "effective_number"):
         if not (isinstance(beta, Real) and 0 <= beta < 1):
             raise ValueError(f"beta must be a number in [0, 1) for 'effective_number', got {beta!r}.")
         raw = (1.0 - beta) / (1.0 - np.power(beta, counts))
-    elif strategy == "inverse_sqrt":
+    elif _is_name(class_weight, "inverse_sqrt"):
         raw = 1.0 / np.sqrt(counts)
     else:
         raise ValueError(
-            f"strategy must be one of {list(CLASS_WEIGHT_STRATEGIES)} or a dict of class weights, got {strategy!r}."
+            f"class_weight must be one of {list(NAMED_CLASS_WEIGHTS)} or a dict of class weights, "
+            f"got {class_weight!r}."
         )
     raw = raw * counts.sum() / np.dot(counts, raw)
     return {cls.item() if hasattr(cls, "item") else cls: float(w) for cls, w in zip(classes, raw)}
+
+
+def _is_name(class_weight, name: str) -> bool:
+    return isinstance(class_weight, str) and class_weight == name
 
 
 class ClassWeighter(BaseFix):
@@ -112,10 +127,12 @@ class ClassWeighter(BaseFix):
 
     Parameters
     ----------
-    strategy : {"balanced", "effective_number", "inverse_sqrt"} or dict, default="balanced"
-        See :func:`compute_class_weights`.
+    class_weight : {"balanced", "effective_number", "inverse_sqrt"} or dict, default="balanced"
+        The formula, or the weight of every class; see :func:`compute_class_weights`.
     beta : float in [0, 1), default=0.999
-        For ``"effective_number"``.
+        For ``"effective_number"``. Keyword-only.
+    strategy : {"balanced", "effective_number", "inverse_sqrt"} or dict
+        Deprecated old name of ``class_weight``; removed in datafix 0.3.
 
     Attributes
     ----------
@@ -131,20 +148,28 @@ class ClassWeighter(BaseFix):
     >>> X_out, y_out, weights = ClassWeighter().fit_resample(X, [0, 0, 0, 1])
     >>> weights
     array([0.66666667, 0.66666667, 0.66666667, 2.        ])
+    >>> weighter = ClassWeighter("effective_number", beta=0.9).fit(X, [0, 0, 0, 1])
+    >>> {label: round(weight, 3) for label, weight in weighter.class_weight_.items()}
+    {0: 0.7, 1: 1.898}
     """
 
     _parameter_constraints = {
-        "strategy": [StrOptions(set(CLASS_WEIGHT_STRATEGIES)), dict],
+        "class_weight": [StrOptions(set(NAMED_CLASS_WEIGHTS)), dict],
         "beta": [Interval(Real, 0, 1, closed="left")],
+        "strategy": [StrOptions({DEPRECATED, *NAMED_CLASS_WEIGHTS}), dict],
     }
 
-    def __init__(self, strategy="balanced", beta=0.999):
-        self.strategy = strategy
+    @keyword_only_after
+    def __init__(self, class_weight="balanced", *, beta=0.999, strategy=DEPRECATED):
+        self.class_weight = class_weight
         self.beta = beta
+        self.strategy = strategy
 
     def _fit_resample(self, X, y, sample_weight):
+        class_weight = renamed_parameter(self.class_weight, self.strategy, old="strategy", new="class_weight",
+                                         owner="ClassWeighter", default="balanced")
         relative_weights = None if sample_weight is None else sample_weight * (len(y) / sample_weight.sum())
-        self.class_weight_ = compute_class_weights(y, self.strategy, beta=self.beta, sample_weight=relative_weights)
+        self.class_weight_ = compute_class_weights(y, class_weight, beta=self.beta, sample_weight=relative_weights)
         classes, codes = np.unique(y, return_inverse=True)
         per_class = np.array([self.class_weight_[c.item() if hasattr(c, "item") else c] for c in classes])
         row_weights = per_class[codes]

@@ -31,17 +31,17 @@ def test_is_a_torch_sampler():
 
 
 def test_balanced_draws_every_class_equally_often():
-    sampler = ClassBalancedSampler(LABELS, num_samples=60_000, random_state=0)
+    sampler = ClassBalancedSampler(LABELS, n_samples=60_000, random_state=0)
     np.testing.assert_allclose(class_frequencies(sampler), [1 / 3] * 3, atol=0.01)
 
 
-@pytest.mark.parametrize("strategy", ["balanced", "inverse_sqrt", "effective_number", {0: 1.0, 1: 2.0, 2: 10.0}])
-def test_class_frequencies_follow_compute_class_weights(strategy):
-    weights = compute_class_weights(LABELS, strategy, beta=0.99)
+@pytest.mark.parametrize("class_weight", ["balanced", "inverse_sqrt", "effective_number", {0: 1.0, 1: 2.0, 2: 10.0}])
+def test_class_frequencies_follow_compute_class_weights(class_weight):
+    weights = compute_class_weights(LABELS, class_weight, beta=0.99)
     counts = np.bincount(LABELS)
     mass = np.array([weights[c] * counts[c] for c in range(3)])
     expected = mass / mass.sum()
-    sampler = ClassBalancedSampler(LABELS, strategy=strategy, beta=0.99, num_samples=60_000, random_state=1)
+    sampler = ClassBalancedSampler(LABELS, class_weight=class_weight, beta=0.99, n_samples=60_000, random_state=1)
     np.testing.assert_allclose(class_frequencies(sampler), expected, atol=0.01)
     # the documented per-row probabilities agree with the class weights
     row_probabilities = sampler.weights.numpy()
@@ -50,14 +50,14 @@ def test_class_frequencies_follow_compute_class_weights(strategy):
 
 
 def test_a_class_with_zero_weight_is_never_drawn():
-    sampler = ClassBalancedSampler(LABELS, strategy={0: 1.0, 1: 0.0, 2: 1.0}, num_samples=5000, random_state=0)
+    sampler = ClassBalancedSampler(LABELS, class_weight={0: 1.0, 1: 0.0, 2: 1.0}, n_samples=5000, random_state=0)
     frequencies = class_frequencies(sampler)
     assert frequencies[1] == 0
     np.testing.assert_allclose(frequencies[[0, 2]], [300 / 315, 15 / 315], atol=0.01)
 
 
 def test_rows_within_a_class_are_equally_likely():
-    sampler = ClassBalancedSampler(LABELS, num_samples=90_000, random_state=2)
+    sampler = ClassBalancedSampler(LABELS, n_samples=90_000, random_state=2)
     drawn = np.bincount(np.asarray(list(sampler)), minlength=len(LABELS))
     minority = drawn[LABELS == 2]  # 15 rows sharing a third of 90 000 draws: 2000 each in expectation
     assert np.all(np.abs(minority - 2000) < 250)
@@ -81,7 +81,7 @@ def test_torch_generator_is_used_as_given():
 
 
 def test_without_replacement_draws_distinct_rows():
-    sampler = ClassBalancedSampler(LABELS, num_samples=100, replacement=False, random_state=0)
+    sampler = ClassBalancedSampler(LABELS, n_samples=100, replacement=False, random_state=0)
     drawn = list(sampler)
     assert len(drawn) == len(set(drawn)) == 100
     full = list(ClassBalancedSampler(LABELS, replacement=False, random_state=0))
@@ -91,7 +91,7 @@ def test_without_replacement_draws_distinct_rows():
 def test_with_a_dataloader():
     features = torch.arange(len(LABELS), dtype=torch.float32).unsqueeze(1)
     dataset = TensorDataset(features, torch.as_tensor(LABELS))
-    sampler = ClassBalancedSampler(LABELS, num_samples=3000, random_state=0)
+    sampler = ClassBalancedSampler(LABELS, n_samples=3000, random_state=0)
     loader = DataLoader(dataset, batch_size=100, sampler=sampler)
     batches = list(loader)
     assert len(batches) == len(loader) == 30
@@ -110,7 +110,7 @@ def test_with_a_dataloader():
     ids=["tensor", "series", "list-of-strings"],
 )
 def test_label_containers(labels):
-    sampler = ClassBalancedSampler(labels, num_samples=30_000, random_state=0)
+    sampler = ClassBalancedSampler(labels, n_samples=30_000, random_state=0)
     np.testing.assert_allclose(class_frequencies(sampler), [1 / 3] * 3, atol=0.015)
 
 
@@ -126,22 +126,39 @@ def test_does_not_modify_labels():
         ({"y": [0, 1, np.nan]}, ValueError, "missing labels"),
         ({"y": [[0], [1]]}, ValueError, "1-D"),
         ({"y": []}, ValueError, "empty"),
-        ({"y": LABELS, "num_samples": 0}, ValueError, "num_samples must be a positive integer"),
-        ({"y": LABELS, "num_samples": 2.5}, ValueError, "num_samples must be a positive integer"),
-        ({"y": LABELS, "num_samples": 10_000, "replacement": False}, ValueError, "without replacement"),
+        ({"y": LABELS, "n_samples": 0}, ValueError, "n_samples must be a positive integer"),
+        ({"y": LABELS, "n_samples": 2.5}, ValueError, "n_samples must be a positive integer"),
+        ({"y": LABELS, "n_samples": 10_000, "replacement": False}, ValueError, "without replacement"),
         ({"y": LABELS, "replacement": "yes"}, ValueError, "replacement must be True or False"),
         ({"y": LABELS, "random_state": np.random.RandomState(0)}, ValueError, "random_state must be an int"),
-        ({"y": LABELS, "strategy": "median"}, ValueError, "strategy must be one of"),
-        ({"y": LABELS, "strategy": {0: 1.0}}, ValueError, "no weight for classes"),
+        ({"y": LABELS, "class_weight": "median"}, ValueError, "class_weight must be one of"),
+        ({"y": LABELS, "class_weight": {0: 1.0}}, ValueError, "no weight for classes"),
     ],
     ids=[
         "nan-labels", "2d-labels", "empty", "zero-samples", "float-samples", "too-many-without-replacement",
-        "bad-replacement", "numpy-random-state", "unknown-strategy", "incomplete-dict",
+        "bad-replacement", "numpy-random-state", "unknown-class-weight", "incomplete-dict",
     ],
 )
 def test_bad_input_gives_clear_error(kwargs, error, message):
     with pytest.raises(error, match=message):
         ClassBalancedSampler(**kwargs)
+
+
+def test_strategy_and_num_samples_are_deprecated_names():
+    expected = list(ClassBalancedSampler(LABELS, class_weight="inverse_sqrt", n_samples=500, random_state=3))
+    with pytest.warns(FutureWarning) as caught:
+        old = ClassBalancedSampler(LABELS, strategy="inverse_sqrt", num_samples=500, random_state=3)
+    messages = " ".join(str(warning.message) for warning in caught)
+    assert "`strategy` was renamed to `class_weight`" in messages and "`num_samples` was renamed to `n_samples`" in messages
+    assert list(old) == expected and len(old) == 500
+    with pytest.warns(FutureWarning, match="num_samples was renamed to n_samples"):
+        assert old.num_samples == 500
+    with pytest.warns(FutureWarning, match="renamed to class_weight_"):
+        assert old.class_weight == old.class_weight_
+    with pytest.raises(TypeError, match="got both"):
+        ClassBalancedSampler(LABELS, n_samples=10, num_samples=20)
+    with pytest.raises(TypeError, match="got both"):
+        ClassBalancedSampler(LABELS, class_weight="inverse_sqrt", strategy="effective_number")
 
 
 def _run_python(code: str):

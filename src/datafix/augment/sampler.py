@@ -1,4 +1,4 @@
-"""ClassBalancedSampler: class-weight strategies as a ``torch.utils.data.Sampler``.
+"""ClassBalancedSampler: class weights as a ``torch.utils.data.Sampler``.
 
 torch is optional: it is imported when this module is (that is, on first use
 of ``datafix.ClassBalancedSampler``), never by ``import datafix``. Without
@@ -8,10 +8,12 @@ names the extra to install.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
 
+from .._deprecation import DEPRECATED, REMOVED_IN, renamed_parameter
 from .._optional import MissingExtraError
 from ..validation import check_labels
 from ..weighting import compute_class_weights
@@ -36,7 +38,7 @@ class ClassBalancedSampler(_TorchSampler):
     """Draw row indices for a ``DataLoader`` with class-weighted probabilities.
 
     Each row's probability is proportional to its class weight from
-    :func:`datafix.compute_class_weights`, so with ``strategy="balanced"``
+    :func:`datafix.compute_class_weights`, so with ``class_weight="balanced"``
     every class is drawn equally often in expectation, whatever its size;
     ``"effective_number"`` and ``"inverse_sqrt"`` correct less. Within a
     class every row is equally likely.
@@ -48,29 +50,38 @@ class ClassBalancedSampler(_TorchSampler):
     ----------
     y : array-like or tensor of shape (n_samples,)
         The class label of every row of the dataset, in dataset order.
-    strategy : {"balanced", "effective_number", "inverse_sqrt"} or dict, default="balanced"
+    class_weight : {"balanced", "effective_number", "inverse_sqrt"} or dict, default="balanced"
         How classes are weighted; see :func:`datafix.compute_class_weights`.
         A dict gives the weight of every class directly.
-    num_samples : int, optional
+    n_samples : int, optional
         Indices drawn per epoch (per iteration over the sampler). Defaults
         to ``len(y)``, so an epoch has the usual number of batches.
+        (torch's ``WeightedRandomSampler`` calls it ``num_samples``.)
     replacement : bool, default=True
         Draw with replacement (rows of small classes repeat within an epoch).
-        Without replacement ``num_samples`` may not exceed ``len(y)``.
+        Without replacement ``n_samples`` may not exceed ``len(y)``.
     random_state : int, torch.Generator or None, default=None
         An int seeds a private generator, so the sequence of epochs is
         reproducible (each epoch still draws new indices); a
         ``torch.Generator`` is used as it is; ``None`` uses torch's global
         random state, like ``torch.utils.data.WeightedRandomSampler``.
     beta : float in [0, 1), default=0.999
-        For ``strategy="effective_number"``.
+        For ``class_weight="effective_number"``.
+    strategy, num_samples
+        Deprecated old names of ``class_weight`` and ``n_samples``; removed
+        in datafix 0.3.
 
     Attributes
     ----------
-    class_weight : dict
+    class_weight_ : dict
         The weight of each class.
-    weights : torch.Tensor of float64, shape (n_samples,)
+    weights : torch.Tensor of float64, shape (len(y),)
         Each row's draw probability (they sum to 1).
+    n_samples : int
+        Indices drawn per epoch (``len(sampler)``).
+    class_weight, num_samples
+        Deprecated: the weight of each class (now ``class_weight_``) and the
+        indices per epoch (now ``n_samples``); they warn when read.
 
     Raises
     ------
@@ -82,11 +93,11 @@ class ClassBalancedSampler(_TorchSampler):
     >>> import torch
     >>> from datafix import ClassBalancedSampler
     >>> labels = [0] * 90 + [1] * 10
-    >>> sampler = ClassBalancedSampler(labels, num_samples=10_000, random_state=0)
+    >>> sampler = ClassBalancedSampler(labels, n_samples=10_000, random_state=0)
     >>> drawn = torch.tensor(labels)[list(sampler)]
     >>> round(drawn.float().mean().item(), 1)  # class 1 is now half of the draws
     0.5
-    >>> sampler.class_weight
+    >>> sampler.class_weight_
     {0: 0.5555555555555556, 1: 5.0}
     """
 
@@ -94,12 +105,18 @@ class ClassBalancedSampler(_TorchSampler):
         self,
         y,
         *,
-        strategy="balanced",
-        num_samples=None,
+        class_weight="balanced",
+        n_samples=None,
         replacement=True,
         random_state=None,
         beta=0.999,
+        strategy=DEPRECATED,
+        num_samples=DEPRECATED,
     ):
+        class_weight = renamed_parameter(class_weight, strategy, old="strategy", new="class_weight",
+                                         owner="ClassBalancedSampler", default="balanced")
+        n_samples = renamed_parameter(n_samples, num_samples, old="num_samples", new="n_samples",
+                                      owner="ClassBalancedSampler", default=None)
         if torch is None:
             raise MissingExtraError(
                 "torch is needed for ClassBalancedSampler but is not installed: pip install 'datafix[torch]'"
@@ -107,14 +124,14 @@ class ClassBalancedSampler(_TorchSampler):
         labels = check_labels(_labels_as_numpy(y), name="y", min_classes=1)
         if not isinstance(replacement, (bool, np.bool_)):
             raise ValueError(f"replacement must be True or False, got {replacement!r}.")
-        if num_samples is None:
-            num_samples = len(labels)
-        if isinstance(num_samples, bool) or not isinstance(num_samples, Integral) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive integer (indices per epoch), got {num_samples!r}.")
-        if not replacement and num_samples > len(labels):
+        if n_samples is None:
+            n_samples = len(labels)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer (indices per epoch), got {n_samples!r}.")
+        if not replacement and n_samples > len(labels):
             raise ValueError(
-                f"num_samples={num_samples} is larger than the {len(labels)} rows of y, which is impossible "
-                f"without replacement; pass replacement=True or num_samples <= {len(labels)}."
+                f"n_samples={n_samples} is larger than the {len(labels)} rows of y, which is impossible "
+                f"without replacement; pass replacement=True or n_samples <= {len(labels)}."
             )
         if random_state is None or isinstance(random_state, torch.Generator):
             generator = random_state
@@ -125,21 +142,21 @@ class ClassBalancedSampler(_TorchSampler):
                 f"random_state must be an int, a torch.Generator or None, got {type(random_state).__name__}."
             )
 
-        self.class_weight = compute_class_weights(labels, strategy, beta=beta)
+        self.class_weight_ = compute_class_weights(labels, class_weight, beta=beta)
         classes, codes = np.unique(labels, return_inverse=True)
-        per_class = np.array([self.class_weight[c.item() if isinstance(c, np.generic) else c] for c in classes])
+        per_class = np.array([self.class_weight_[c.item() if isinstance(c, np.generic) else c] for c in classes])
         row_weights = per_class[codes]
-        if not replacement and np.count_nonzero(row_weights) < num_samples:
+        if not replacement and np.count_nonzero(row_weights) < n_samples:
             raise ValueError(
                 f"only {np.count_nonzero(row_weights)} rows have a non-zero class weight, fewer than "
-                f"num_samples={num_samples} draws without replacement; lower num_samples or use replacement=True."
+                f"n_samples={n_samples} draws without replacement; lower n_samples or use replacement=True."
             )
         self.weights = torch.as_tensor(row_weights / row_weights.sum(), dtype=torch.float64)
-        self.num_samples = int(num_samples)
+        self.n_samples = int(n_samples)
         self.replacement = bool(replacement)
         self.generator = generator
         # With replacement: draw a class, then a row of that class uniformly. Same distribution
-        # as one multinomial over rows, but O(num_samples) and free of torch.multinomial's
+        # as one multinomial over rows, but O(n_samples) and free of torch.multinomial's
         # 2**24-category limit.
         counts = np.bincount(codes, minlength=len(classes))
         class_mass = per_class * counts
@@ -150,10 +167,10 @@ class ClassBalancedSampler(_TorchSampler):
 
     def _draw(self) -> torch.Tensor:
         if not self.replacement:
-            return torch.multinomial(self.weights, self.num_samples, False, generator=self.generator)
-        drawn_classes = torch.multinomial(self._class_probabilities, self.num_samples, True, generator=self.generator)
+            return torch.multinomial(self.weights, self.n_samples, False, generator=self.generator)
+        drawn_classes = torch.multinomial(self._class_probabilities, self.n_samples, True, generator=self.generator)
         sizes = self._class_sizes[drawn_classes]
-        uniform = torch.rand(self.num_samples, generator=self.generator, dtype=torch.float64)
+        uniform = torch.rand(self.n_samples, generator=self.generator, dtype=torch.float64)
         offsets = torch.minimum((uniform * sizes).long(), sizes - 1)
         return self._rows_by_class[self._class_starts[drawn_classes] + offsets]
 
@@ -161,4 +178,18 @@ class ClassBalancedSampler(_TorchSampler):
         yield from self._draw().tolist()
 
     def __len__(self) -> int:
-        return self.num_samples
+        return self.n_samples
+
+    @property
+    def num_samples(self) -> int:
+        """Deprecated: ``n_samples``, under torch's name."""
+        warnings.warn("ClassBalancedSampler.num_samples was renamed to n_samples and the old name will be "
+                      f"removed in datafix {REMOVED_IN}.", FutureWarning, stacklevel=2)
+        return self.n_samples
+
+    @property
+    def class_weight(self) -> dict:
+        """Deprecated: ``class_weight_``, the weight of each class."""
+        warnings.warn("ClassBalancedSampler.class_weight (the weight of each class) was renamed to class_weight_ "
+                      f"and the old name will be removed in datafix {REMOVED_IN}.", FutureWarning, stacklevel=2)
+        return self.class_weight_
