@@ -126,6 +126,19 @@ def _check_label_inputs(labels, pred_proba, cv) -> None:
         check_cv_counts(classes, counts, int(cv))
 
 
+def _audit_dask(data, target, *, y, test, estimator, checks, cv, groups, random_state, verbose, pred_proba):
+    """:func:`audit` of a Dask DataFrame: the arguments it supports, then :func:`datafix.distributed.audit`."""
+    unsupported = [name for name, value in (("y", y), ("test", test), ("estimator", estimator), ("groups", groups))
+                   if value is not None]
+    if unsupported:
+        raise ValueError(f"{', '.join(unsupported)} cannot be used with a Dask DataFrame; pass the labels as "
+                         f"target= (a column) and probabilities as pred_proba= (a list of columns).")
+    from ..distributed import audit as distributed_audit
+
+    return distributed_audit(data, target, checks=checks, pred_proba=pred_proba, cv=cv, random_state=random_state,
+                             verbose=verbose)
+
+
 def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, cv=5, groups=None, n_jobs=None,
           random_state=None, verbose=False, pred_proba=None) -> AuditReport:
     """Audit a classification dataset: what is wrong with it, and which fixes apply.
@@ -201,7 +214,14 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     np.int64(3)
     >>> report.issues.shape   # is_<check>_issue, <check>_score and extras, one row per data row
     (63, 8)
+
+    A Dask DataFrame is audited on its cluster by
+    :func:`datafix.distributed.audit` (``report.issues`` is then a Dask
+    DataFrame); see the "Larger than memory" guide.
     """
+    if type(data).__module__.startswith("dask"):  # no dask import unless the data is dask's
+        return _audit_dask(data, target, y=y, test=test, estimator=estimator, checks=checks, cv=cv, groups=groups,
+                           random_state=random_state, verbose=verbose, pred_proba=pred_proba)
     features, labels, target_name = _split_target(data, target, y)
     label_values = None if labels is None else _check_target(labels, features, target_name)
     test_features = None
