@@ -147,18 +147,18 @@ def compare_combinations(X, y, only=None):
 def recall(n_samples):
     X, _ = binary_data(n_samples)
     exact, t_exact, _ = measure(lambda: compute_neighbor_graph(X, 10))
-    approximate, t_approx, _ = measure(lambda: compute_neighbor_graph(X, 10, method="approximate"))
+    approximate, t_approx, _ = measure(lambda: compute_neighbor_graph(X, 10, algorithm="approximate"))
     hits = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact.indices, approximate.indices)])
     print(f"\n== approximate search, {n_samples} x 20, 10 neighbours: recall@10 = {hits:.3f}; "
           f"exact {t_exact:.1f}s, approximate {t_approx:.1f}s")
 
 
-def enn_1m(n_samples, method):
+def enn_1m(n_samples, algorithm):
     X, y = binary_data(n_samples)
     (X_res, y_res), seconds, peak = measure(
-        lambda: resampling.EditedNearestNeighbours(method=method).fit_resample(X, y)
+        lambda: resampling.EditedNearestNeighbours(algorithm=algorithm).fit_resample(X, y)
     )
-    print(f"\n== datafix EditedNearestNeighbours(method={method!r}) on {n_samples} x 20: {seconds:.1f}s, "
+    print(f"\n== datafix EditedNearestNeighbours(algorithm={algorithm!r}) on {n_samples} x 20: {seconds:.1f}s, "
           f"CPU {LAST_CPU[0]:.1f}s (all threads), peak {peak:.0f} MiB, kept {len(y_res)} of {len(y)} rows, "
           f"load {os.getloadavg()[0]:.1f}", flush=True)
 
@@ -166,8 +166,8 @@ def enn_1m(n_samples, method):
 def enn_agreement(n_samples):
     """How often approximate ENN takes the same decision as exact ENN (= imbalanced-learn's)."""
     X, y = binary_data(n_samples)
-    def kept_rows(method):
-        cleaner = resampling.EditedNearestNeighbours(method=method)
+    def kept_rows(algorithm):
+        cleaner = resampling.EditedNearestNeighbours(algorithm=algorithm)
         cleaner.fit_resample(X, y)
         kept = np.zeros(len(y), bool)
         kept[cleaner.sample_indices_] = True
@@ -194,12 +194,12 @@ def main():
     parser.add_argument("--skip-multiclass", action="store_true")
     parser.add_argument("--skip-combinations", action="store_true")
     parser.add_argument("--enn-1m", action="store_true", help="datafix ENN alone on 1M x 20")
-    parser.add_argument("--method", default="exact", choices=["exact", "approximate"], help="for --enn-1m")
+    parser.add_argument("--algorithm", default="exact", choices=["exact", "approximate"], help="for --enn-1m")
     parser.add_argument("--recall", action="store_true", help="recall of the approximate search and ENN agreement")
     parser.add_argument("--skip-cleaners", action="store_true", help="binary data: only the combinations")
     args = parser.parse_args()
     if args.enn_1m:
-        enn_1m(args.n or 1_000_000, args.method)
+        enn_1m(args.n or 1_000_000, args.algorithm)
         return
     if args.recall:
         recall(args.n or (10_000 if args.quick else 100_000))

@@ -108,7 +108,7 @@ def test_subgraph_reuses_the_graph():
 def test_approximate_is_an_upper_bound_with_good_recall():
     X = _data(n=12000, seed=3)
     exact = compute_neighbor_graph(X, 5)
-    approximate = compute_neighbor_graph(X, 5, method="approximate")
+    approximate = compute_neighbor_graph(X, 5, algorithm="approximate")
     assert np.all(approximate.distances >= exact.distances - 1e-9)  # real rows: never closer than exact
     assert not np.any(approximate.indices == np.arange(len(X))[:, None])
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact.indices, approximate.indices)])
@@ -153,17 +153,69 @@ def test_bad_parameters():
         compute_neighbor_graph(X, 10)
     with pytest.raises(ValueError, match="positive integer"):
         compute_neighbor_graph(X, 0)
-    with pytest.raises(ValueError, match="method must be one of"):
-        compute_neighbor_graph(X, 2, method="fast")
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        compute_neighbor_graph(X, 2, algorithm="fast")
     with pytest.raises(ValueError, match="same columns"):
         kneighbors(X, X[:, :3], 2)
 
 
-def test_choose_method_switches_to_approximate_above_the_shared_threshold():
-    from datafix.neighbors import EXACT_MAX_ROWS, choose_method
+def test_choose_algorithm_switches_to_approximate_above_the_shared_threshold():
+    from datafix.neighbors import EXACT_MAX_ROWS, choose_algorithm, choose_method
 
-    assert choose_method(EXACT_MAX_ROWS) == "exact"
-    assert choose_method(EXACT_MAX_ROWS + 1) == "approximate"
+    assert choose_algorithm(EXACT_MAX_ROWS) == "exact"
+    assert choose_algorithm(EXACT_MAX_ROWS + 1) == "approximate"
+    assert choose_method is choose_algorithm  # the old name, for one release
+
+
+@pytest.mark.parametrize("function", ["kneighbors", "compute_neighbor_graph"])
+def test_method_is_the_deprecated_name_of_algorithm(function):
+    X = np.random.default_rng(6).normal(size=(20_000, 4))
+    call = (lambda **kw: compute_neighbor_graph(X, 3, **kw)) if function == "compute_neighbor_graph" else (
+        lambda **kw: NeighborGraph(*kneighbors(X, X[:500], 3, **kw)[::-1]))
+    new = call(algorithm="approximate")
+    with pytest.warns(FutureWarning, match="`method` was renamed to `algorithm`"):
+        old = call(method="approximate")
+    np.testing.assert_array_equal(old.indices, new.indices)
+    np.testing.assert_array_equal(old.distances, new.distances)
+    with pytest.raises(TypeError, match="got both"):
+        call(algorithm="approximate", method="exact")
+
+
+def test_n_jobs_sets_the_threads_and_not_the_answer():
+    from threadpoolctl import threadpool_info
+
+    from datafix import neighbors
+    from datafix.neighbors import search_threads
+
+    X = np.random.default_rng(7).normal(size=(3000, 10))
+    X[1500:1700] = X[:200]  # exact duplicates
+    used = []
+    original_run = neighbors._CHUNK_THREADS.run
+
+    def spy(function, starts, n_threads):
+        used.append(n_threads)
+        return original_run(function, starts, n_threads)
+
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    graphs = {}
+    import unittest.mock
+
+    with unittest.mock.patch.object(neighbors._CHUNK_THREADS, "run", spy):
+        for n_jobs in (1, 2, 3, -1, None):
+            used.clear()
+            graphs[n_jobs] = compute_neighbor_graph(X, 4, n_jobs=n_jobs)
+            if n_jobs in (1, 2, 3):
+                assert used == [n_jobs]
+        used.clear()
+        with search_threads(2):
+            kneighbors(X, X, 4)
+        assert used == [2]
+    for graph in graphs.values():
+        np.testing.assert_array_equal(graph.indices, graphs[1].indices)
+        np.testing.assert_array_equal(graph.distances, graphs[1].distances)
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+    with pytest.raises(ValueError, match="n_jobs"):
+        compute_neighbor_graph(X, 4, n_jobs=0)
 
 
 def test_float32_input_is_searched_without_being_modified_and_matches_float64():
@@ -173,8 +225,8 @@ def test_float32_input_is_searched_without_being_modified_and_matches_float64():
     X32 = np.random.default_rng(3).normal(size=(20_000, 6)).astype(np.float32)
     before = X32.copy()
     for method in ["exact", "approximate"]:
-        g32 = compute_neighbor_graph(X32, 5, method=method)
-        g64 = compute_neighbor_graph(X32.astype(np.float64), 5, method=method)
+        g32 = compute_neighbor_graph(X32, 5, algorithm=method)
+        g64 = compute_neighbor_graph(X32.astype(np.float64), 5, algorithm=method)
         np.testing.assert_array_equal(g32.indices, g64.indices)
         np.testing.assert_allclose(g32.distances, g64.distances, rtol=1e-12)
     np.testing.assert_array_equal(X32, before)

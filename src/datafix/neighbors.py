@@ -9,8 +9,8 @@ graph can be computed once and reused (:func:`compute_neighbor_graph`,
 Distances are Euclidean. ``X`` is a numeric 2-D array (encode and scale
 DataFrames first).
 
-Exact search (``method="exact"``, the default)
-----------------------------------------------
+Exact search (``algorithm="exact"``, the default)
+-------------------------------------------------
 Brute force, in chunks of query rows, built on one BLAS matrix product per
 chunk:
 
@@ -24,14 +24,15 @@ chunk:
 3. the candidates' distances are recomputed in **float64** from the
    differences (no cancellation) and sorted by ``(distance, index)``.
 
-Chunks run in parallel on as many threads as the BLAS library is set to use
-(``OPENBLAS_NUM_THREADS``, ``threadpoolctl``), each product single-threaded:
-independent chunks never wait for each other, where one multi-threaded product
-per chunk made every thread wait at every chunk (at 100k x 20 on this 2-core
-machine under load, ``EditedNearestNeighbours`` took 9.5-13 s that way and
-1.6-2.8 s with parallel chunks). Many small independent searches (one per
-cluster, in the cleaners' bounds and the approximate search) run the same way
-through :func:`map_in_threads`, results kept in cluster order.
+Chunks run in parallel threads, each product single-threaded: independent
+chunks never wait for each other, where one multi-threaded product per chunk
+makes every thread wait at every chunk. The thread count is ``n_jobs``
+(``None``: as many threads as the BLAS library is set to use,
+``OPENBLAS_NUM_THREADS`` or ``threadpoolctl``; ``-1``: every core); see
+:func:`search_threads` to set it for a block of code. Many small independent
+searches (one per cluster, in the cleaners' bounds and the approximate
+search) run the same way through :func:`map_in_threads`, results kept in
+cluster order.
 
 Step 2 only discards rows that cannot be among the k nearest even allowing for
 float32 error, so the result is the float64 exact answer: float32 is used only
@@ -44,65 +45,33 @@ and ``k``: not on the chunk it falls in, nor on the thread count (tested with
 duplicated rows). Memory is bounded by ``chunk_size * n_fit`` float32 values per thread
 (about 8 MiB by default, at least 16 query rows per chunk). From 200k fit
 rows the scores are computed in tiles of 16k columns for 128 query rows, with
-a running bound (the k-th smallest block minimum of the tiles seen so far):
-the fit rows' float32 copy is then read once per 128 queries instead of once
-per 16 (2000 queries against 1M x 20 rows: 4.18 s of CPU before, 2.68 s
-after, one thread), with the same answer.
+a running bound (the k-th smallest block minimum of the tiles seen so far),
+so that the fit rows' float32 copy is read once per 128 queries instead of
+once per 16, with the same answer.
 
-Approximate search (``method="approximate"``)
----------------------------------------------
+Approximate search (``algorithm="approximate"``)
+------------------------------------------------
 An inverted-file index in numpy: k-means centroids (from a sample), each row
 filed under its nearest centroid, each query searched in the rows of its
 ``n_probe`` nearest centroids only, with the same exact float64 refinement of
 the candidates. Only the rows of the cluster being searched are converted to
-centred float64, so float32 data are never copied whole (1M x 20 float32
-graph, 10 neighbours: peak +385 MiB, of which 160 MiB is the graph itself;
-+627 MiB when the whole matrix was first copied to float64). Returned
-distances are true distances to real rows, so the
-k-th returned distance is always an upper bound on the exact one - the
-cleaners use this to decide most rows cheaply and search exactly only the
-rest.
+centred float64, so float32 data are never copied whole, and each cluster's
+results are merged into a running best-k per query (memory O(n * k)).
+Returned distances are true distances to real rows, so the k-th returned
+distance is always an upper bound on the exact one - the cleaners use this
+to decide most rows cheaply and search exactly only the rest.
 
-Measurements
-------------
-All on this project's shared 2-core machine while other jobs ran (load
-average 6-13, so absolute times are inflated several-fold and noisy; compare
-ratios). ``make_classification`` data, 20 features.
-
-* Exact graph, 20k rows, 4 neighbours: datafix 3.6 s, scikit-learn
-  ``NearestNeighbors`` (brute ``ArgKmin``, float64) 4.0 s; identical indices,
-  distances equal to 1e-14. A plain numpy version (float32 product, then
-  ``argpartition``) took 6.3 s: selecting with ``argpartition`` cost about 15x
-  the product itself, hence the block-minimum filter.
-* faiss ``IndexFlatL2`` (float32 only), 100k rows, 8 neighbours: 46 s, no
-  faster than the numpy path and not float64-exact, so faiss is not used.
-  pynndescent needs a long numba compilation on first use; a numba kernel
-  written for this engine was 4x slower per distance than the BLAS path.
-  Tiling the fit rows so the float32 scores stay in cache made the products
-  smaller and, with OpenBLAS on this machine, 3-4x slower overall. Fewer
-  query rows per chunk did help: 8 MiB score chunks instead of 64 MiB (a
-  64 MiB array is a fresh memory map each time, paid in page faults, and
-  leaves the caches) took ``EditedNearestNeighbours`` at 100k x 20 from 3.1
-  to 2.4 s with one BLAS thread; blocks of 8-32 columns instead of 64 for
-  small fit sets (the clusters searched for bounds) then took it to 2.1 s.
-* Approximate mode (clusters of about 4000 rows, 2 probed): recall@10 = 0.92
-  on 30k rows (exact 6.1 s, approximate 4.6 s); at 100k the approximate
-  ``EditedNearestNeighbours`` takes the same decision as the exact one for
-  98.2% of rows (it removes 6136 rows, exact 6049, 5203 in common); on 1M
-  rows the approximate editing takes 112 s, the exact one 493 s. The
-  approximate search merges each cluster's results into a running best-k
-  per query (memory O(n * k)): at 300k x 20 that took peak memory from 730
-  to 284 MiB and time from 13.0 to 8.8 s, with an identical graph.
-
-The big savings are not in the search but in not searching: see
-:mod:`datafix.resampling` (ENN 8.0x, NCR 10.3x, RepeatedENN 37.8x faster
-than imbalanced-learn at 100k x 20 with identical output; the benchmark
-script is ``benchmarks/resampling.py``).
+Speed and memory are measured by ``benchmarks/resampling.py`` (against
+scikit-learn and imbalanced-learn on the same data); the results, with the
+date and the machine, are in the user guide (``docs/guide/resampling.md``,
+"Speed").
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
@@ -110,34 +79,39 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ._deprecation import DEPRECATED, renamed_parameter
 from ._progress import Progress
 from .validation import check_features
 
 __all__ = [
-    "NeighborGraph", "cluster_rows", "compute_neighbor_graph", "kneighbors", "choose_method", "NEIGHBOR_METHODS",
-    "EXACT_MAX_ROWS", "map_in_threads",
+    "NeighborGraph", "cluster_rows", "compute_neighbor_graph", "kneighbors", "choose_algorithm",
+    "NEIGHBOR_ALGORITHMS", "EXACT_MAX_ROWS", "map_in_threads", "search_threads",
 ]
 
-NEIGHBOR_METHODS = ("exact", "approximate")
-#: Up to this many rows, datafix's own callers (label evidence, the audit) search exactly; above, approximately.
-#: Measured for a 10-neighbour graph of 100k x 20 rows on 2 shared cores: exact 39 s, approximate 6.8 s, for a
-#: label-issue F1 0.012 lower (benchmarks/audit.py).
+#: The search algorithms: ``algorithm=`` of :func:`kneighbors`, :func:`compute_neighbor_graph` and the cleaners.
+NEIGHBOR_ALGORITHMS = ("exact", "approximate")
+NEIGHBOR_METHODS = NEIGHBOR_ALGORITHMS  # the old name, kept for one release
+#: Up to this many rows, datafix's own callers (label evidence, the audit) search exactly; above, approximately
+#: (the exact search grows with the square of the rows; ``benchmarks/audit.py`` measures both).
 EXACT_MAX_ROWS = 50_000
 
 
-def choose_method(n_samples: int) -> str:
-    """The search datafix uses for a graph of ``n_samples`` rows when the user does not choose.
+def choose_algorithm(n_samples: int) -> str:
+    """The search algorithm datafix uses for a graph of ``n_samples`` rows when the user does not choose.
 
     ``"exact"`` up to :data:`EXACT_MAX_ROWS` rows, ``"approximate"`` above
     (the exact search grows with the square of the rows).
 
     Examples
     --------
-    >>> from datafix.neighbors import choose_method
-    >>> choose_method(10_000), choose_method(1_000_000)
+    >>> from datafix.neighbors import choose_algorithm
+    >>> choose_algorithm(10_000), choose_algorithm(1_000_000)
     ('exact', 'approximate')
     """
     return "exact" if n_samples <= EXACT_MAX_ROWS else "approximate"
+
+
+choose_method = choose_algorithm  # the old name, kept for one release
 
 _FLOAT32_EPS = float(np.finfo(np.float32).eps)
 _MEMORY_BUDGET = 2 * 2**20  # float32 values per chunk of the distance matrix (8 MiB)
@@ -214,9 +188,24 @@ def _check_matrix(X, name: str) -> np.ndarray:
     return values if values.dtype in (np.float32, np.float64) else values.astype(np.float64)
 
 
-def _check_method(method) -> None:
-    if method not in NEIGHBOR_METHODS:
-        raise ValueError(f"method must be one of {list(NEIGHBOR_METHODS)}, got {method!r}.")
+def _check_algorithm(algorithm) -> None:
+    if algorithm not in NEIGHBOR_ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {list(NEIGHBOR_ALGORITHMS)}, got {algorithm!r}.")
+
+
+def _resolve_n_jobs(n_jobs):
+    """Threads for ``n_jobs`` (scikit-learn's convention), ``None`` staying ``None`` (the BLAS thread count)."""
+    if n_jobs is None:
+        return None
+    if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or n_jobs == 0:
+        raise ValueError(
+            f"n_jobs must be None, a positive number of threads, or -1 for every core (-2 for all but one, ...); "
+            f"got {n_jobs!r}."
+        )
+    if n_jobs > 0:
+        return int(n_jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores + 1 + int(n_jobs))
 
 
 def _check_count(n_neighbors, n_available: int, what: str) -> int:
@@ -237,14 +226,14 @@ def _chunk_rows(n_fit: int, chunk_size) -> int:
 
 
 class _ChunkThreads:
-    """Run independent chunks on as many threads as the BLAS library would use, each product single-threaded.
+    """Run independent chunks on parallel threads, each BLAS product single-threaded.
 
     One multi-threaded product per chunk synchronises its threads on every
-    chunk; on a loaded machine (a thread descheduled at each barrier) that
-    made the search several times slower. Independent chunks never wait for
-    each other. The BLAS thread count the user set (``OPENBLAS_NUM_THREADS``,
-    ``threadpoolctl``) stays the knob for the parallelism; it is lowered to 1
-    while searches run and restored when the last running search ends.
+    chunk; independent chunks never wait for each other. The thread count is
+    the one :func:`search_threads` set on the calling thread (``n_jobs``), or
+    else the BLAS library's (``OPENBLAS_NUM_THREADS``, ``threadpoolctl``). The
+    BLAS library is lowered to one thread while searches run and restored
+    when the last running search ends.
     """
 
     def __init__(self):
@@ -252,30 +241,44 @@ class _ChunkThreads:
         self._controller = None
         self._active = 0
         self._limit = None
-        self._threads = 1
+        self._blas = 1
         self._local = threading.local()
 
+    def _blas_threads_locked(self) -> int:
+        if self._active:  # limited to 1 meanwhile: the count it had before
+            return self._blas
+        if self._controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+        counts = [lib.num_threads for lib in self._controller.lib_controllers if lib.user_api == "blas"]
+        return max(counts, default=1)
+
     def threads(self) -> int:
-        """Threads a search may use: the BLAS library's thread count outside any search, 1 inside a worker."""
+        """Threads a search may use: ``n_jobs`` or the BLAS thread count outside any search, 1 inside a worker."""
         if getattr(self._local, "in_worker", False):  # nested work runs on the worker's own thread
             return 1
+        requested = getattr(self._local, "n_jobs", None)
+        if requested is not None:
+            return requested
         with self._lock:
-            if self._active:
-                return self._threads
-            if self._controller is None:
-                from threadpoolctl import ThreadpoolController
+            return self._blas_threads_locked()
 
-                self._controller = ThreadpoolController()
-            counts = [lib.num_threads for lib in self._controller.lib_controllers if lib.user_api == "blas"]
-            return max(counts, default=1)
+    @contextmanager
+    def requested(self, n_jobs):
+        previous = getattr(self._local, "n_jobs", None)
+        self._local.n_jobs = _resolve_n_jobs(n_jobs) if n_jobs is not None else previous
+        try:
+            yield
+        finally:
+            self._local.n_jobs = previous
 
     def run(self, function, starts, n_threads: int) -> list:
         """``[function(start) for start in starts]``, on up to ``n_threads`` threads (results in order)."""
-        original = self.threads()
         with self._lock:
             if self._active == 0:
-                self._threads = original
-                if original > 1:
+                self._blas = self._blas_threads_locked()
+                if self._blas > 1:
                     self._limit = self._controller.limit(limits=1, user_api="blas")
             self._active += 1
         try:
@@ -304,8 +307,32 @@ class _ChunkThreads:
 _CHUNK_THREADS = _ChunkThreads()
 
 
+def search_threads(n_jobs):
+    """A context in which this thread's neighbour searches use ``n_jobs`` threads.
+
+    ``None`` keeps the default (as many threads as the BLAS library is set to
+    use), ``-1`` means every core, ``-2`` all but one, and so on
+    (scikit-learn's convention). Answers never depend on the thread count.
+    The cleaners of :mod:`datafix.resampling` run their search in this
+    context with their own ``n_jobs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.neighbors import compute_neighbor_graph, search_threads
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> with search_threads(1):
+    ...     graph = compute_neighbor_graph(X, 2)
+    >>> bool((graph.indices == compute_neighbor_graph(X, 2, n_jobs=2).indices).all())
+    True
+    """
+    if n_jobs is not None:
+        _resolve_n_jobs(n_jobs)  # the error before any work
+    return _CHUNK_THREADS.requested(n_jobs)
+
+
 def map_in_threads(function, items) -> list:
-    """``[function(item) for item in items]`` on as many threads as the BLAS library is set to use.
+    """``[function(item) for item in items]`` on the search threads (see :func:`search_threads`).
 
     For many independent small searches (one per cluster, say) that are each
     too small to be split into parallel chunks: BLAS products run
@@ -399,7 +426,7 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
 
     n_padded = prepared.augmented_T.shape[1]
     # a large fit set is scored tile by tile (a few MiB of columns), so that the fit rows' float32 copy is read
-    # once per 128 queries instead of once per 16: at 1M fit rows that made the products 2.6x faster
+    # once per 128 queries instead of once per 16 (benchmarks/resampling.py --enn-1m measures it)
     tile = max(block, (_TILE_COLUMNS // block) * block)
     tiled = n_fit >= _TILE_MIN_FIT and n_padded >= 2 * tile and tile // block >= k_search
     if tiled and chunk_size is None:
@@ -645,13 +672,16 @@ def _exact(X_fit, X_query, k, exclude, chunk_size, verbose):
     return _exact_search(prepared, Q, k, exclude, chunk_size, verbose)
 
 
-def _search(X_fit, X_query, k, *, exclude, method, chunk_size, verbose, n_probe=None, n_lists=None):
-    if method == "approximate":
+def _search(X_fit, X_query, k, *, exclude, algorithm, chunk_size, verbose, n_probe=None, n_lists=None):
+    if algorithm == "approximate":
         return _approximate_search(X_fit, X_query, k, exclude, n_probe=n_probe, n_lists=n_lists, verbose=verbose)
     return _exact(X_fit, X_query, k, exclude, chunk_size, verbose)
 
 
-def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chunk_size=None, verbose=False):
+def kneighbors(
+    X_fit, X_query, n_neighbors, *, algorithm="exact", exclude=None, chunk_size=None, n_jobs=None, verbose=False,
+    method=DEPRECATED,
+):
     """The ``n_neighbors`` rows of ``X_fit`` nearest to each row of ``X_query``.
 
     Parameters
@@ -662,8 +692,8 @@ def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chu
         The rows whose neighbours are wanted.
     n_neighbors : int
         How many neighbours per query row.
-    method : {"exact", "approximate"}, default="exact"
-        See the module documentation.
+    algorithm : {"exact", "approximate"}, default="exact"
+        The search algorithm; see the module documentation.
     exclude : array-like of int, shape (n_queries,), optional
         For each query row, a position in ``X_fit`` to leave out of its
         neighbours (typically the query row itself when the queries are rows of
@@ -671,8 +701,13 @@ def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chu
     chunk_size : int, optional
         Query rows per chunk; by default chosen to keep the distance chunk
         near 8 MiB (one chunk per thread at a time).
+    n_jobs : int, optional
+        Threads of the search: ``None`` as many as the BLAS library is set to
+        use, ``-1`` every core. The answer does not depend on it.
     verbose : bool, default=False
         Report progress on stderr.
+    method : {"exact", "approximate"}
+        Deprecated: the old name of ``algorithm``, removed in datafix 0.3.
 
     Returns
     -------
@@ -689,7 +724,9 @@ def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chu
     >>> indices, distances.round(2)
     (array([[2, 1]]), array([[0.1, 1.9]]))
     """
-    _check_method(method)
+    algorithm = renamed_parameter(algorithm, method, old="method", new="algorithm", owner="kneighbors",
+                                  default="exact")
+    _check_algorithm(algorithm)
     X_fit = _check_matrix(X_fit, "X_fit")
     X_query = _check_matrix(X_query, "X_query")
     if X_query.shape[1] != X_fit.shape[1]:
@@ -702,10 +739,14 @@ def kneighbors(X_fit, X_query, n_neighbors, *, method="exact", exclude=None, chu
             raise ValueError(f"exclude must hold one position per query row ({X_query.shape[0]}), got shape {exclude.shape}.")
     available = X_fit.shape[0] - (1 if exclude is not None and np.any(exclude >= 0) else 0)
     k = _check_count(n_neighbors, available, "rows of X_fit can be neighbours")
-    return _search(X_fit, X_query, k, exclude=exclude, method=method, chunk_size=chunk_size, verbose=verbose)
+    with search_threads(n_jobs):
+        return _search(X_fit, X_query, k, exclude=exclude, algorithm=algorithm, chunk_size=chunk_size,
+                       verbose=verbose)
 
 
-def compute_neighbor_graph(X, n_neighbors, *, method="exact", n_jobs=None, verbose=False, chunk_size=None):
+def compute_neighbor_graph(
+    X, n_neighbors, *, algorithm="exact", n_jobs=None, verbose=False, chunk_size=None, method=DEPRECATED
+):
     """Each row's ``n_neighbors`` nearest other rows of ``X``, computed once to be reused.
 
     Parameters
@@ -715,16 +756,18 @@ def compute_neighbor_graph(X, n_neighbors, *, method="exact", n_jobs=None, verbo
     n_neighbors : int
         Neighbours per row (the row itself is never one of them); at most
         ``n_samples - 1``.
-    method : {"exact", "approximate"}, default="exact"
-        See the module documentation.
+    algorithm : {"exact", "approximate"}, default="exact"
+        The search algorithm; see the module documentation.
     n_jobs : int, optional
-        Accepted for scikit-learn compatibility; the work runs in parallel on
-        as many threads as the BLAS library is set to use (see the module
-        documentation).
+        Threads of the search: ``None`` as many as the BLAS library is set to
+        use, ``-1`` every core (see :func:`search_threads`). The graph does
+        not depend on it.
     verbose : bool, default=False
         Report progress on stderr.
     chunk_size : int, optional
         Query rows per chunk (memory bound), chosen automatically by default.
+    method : {"exact", "approximate"}
+        Deprecated: the old name of ``algorithm``, removed in datafix 0.3.
 
     Returns
     -------
@@ -739,11 +782,14 @@ def compute_neighbor_graph(X, n_neighbors, *, method="exact", n_jobs=None, verbo
     >>> graph.indices.shape, bool((graph.indices != np.arange(100)[:, None]).all())
     ((100, 5), True)
     """
-    _check_method(method)
+    algorithm = renamed_parameter(algorithm, method, old="method", new="algorithm", owner="compute_neighbor_graph",
+                                  default="exact")
+    _check_algorithm(algorithm)
     X = _check_matrix(X, "X")
     k = _check_count(n_neighbors, X.shape[0] - 1, "other rows exist in X (a row is never its own neighbour)")
-    distances, indices = _search(
-        X, X, k, exclude=np.arange(X.shape[0], dtype=np.intp), method=method, chunk_size=chunk_size,
-        verbose=verbose,
-    )
+    with search_threads(n_jobs):
+        distances, indices = _search(
+            X, X, k, exclude=np.arange(X.shape[0], dtype=np.intp), algorithm=algorithm, chunk_size=chunk_size,
+            verbose=verbose,
+        )
     return NeighborGraph(indices=indices, distances=distances)

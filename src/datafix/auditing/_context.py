@@ -106,7 +106,7 @@ class AuditContext:
         if self._graph is None or self._graph.n_neighbors < min(n_neighbors, self.n_rows - 1):
             self.progress(f"neighbour graph (k={k})")
             self._graph = compute_neighbor_graph(
-                self.encoded, k, method=choose_method(self.n_rows), n_jobs=self.n_jobs, verbose=self.verbose
+                self.encoded, k, algorithm=choose_method(self.n_rows), n_jobs=self.n_jobs, verbose=self.verbose
             )
         return self._graph.subgraph(min(n_neighbors, self._graph.n_neighbors))
 

@@ -520,7 +520,7 @@ def _neighbor_graph(encoded, n_jobs):
     from ..neighbors import choose_method, compute_neighbor_graph
 
     n_neighbors = min(N_NEIGHBORS, len(encoded) - 1)
-    return compute_neighbor_graph(encoded, n_neighbors, method=choose_method(len(encoded)), n_jobs=n_jobs)
+    return compute_neighbor_graph(encoded, n_neighbors, algorithm=choose_method(len(encoded)), n_jobs=n_jobs)
 
 
 def _explanations(codes, suggested, is_issue, model_proba, neighbor_proba, graph, labels, index) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from numbers import Integral
 
 import numpy as np
@@ -11,14 +12,35 @@ from sklearn.base import clone, is_classifier
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
 from .._compat import HasMethods, Interval, StrOptions
+from .._deprecation import DEPRECATED, renamed_parameter
 from ..base import BaseFix
+from ..neighbors import search_threads
 
 CLEANING_STRATEGIES = ("auto", "majority", "not minority", "not majority", "all")
 
 SAMPLING_STRATEGY_CONSTRAINT = [StrOptions(set(CLEANING_STRATEGIES)), list, callable]
 N_NEIGHBORS_CONSTRAINT = [Interval(Integral, 1, None, closed="left"), HasMethods(["kneighbors", "kneighbors_graph"])]
 N_JOBS_CONSTRAINT = [Integral, None]
-NEIGHBOR_METHOD_CONSTRAINT = [StrOptions({"exact", "approximate"})]
+NEIGHBOR_ALGORITHM_CONSTRAINT = [StrOptions({"exact", "approximate"})]
+#: ``method``, the old name of ``algorithm``: kept in the signature for one release
+DEPRECATED_METHOD_CONSTRAINT = [StrOptions({"exact", "approximate", DEPRECATED})]
+
+
+def searching_with_n_jobs(fit_resample):
+    """Run a cleaner's ``_fit_resample`` with its ``n_jobs`` as the neighbour engine's thread count."""
+
+    @functools.wraps(fit_resample)
+    def wrapper(self, X, y, sample_weight):
+        with search_threads(self.n_jobs):
+            return fit_resample(self, X, y, sample_weight)
+
+    return wrapper
+
+
+def search_algorithm(estimator) -> str:
+    """The ``algorithm`` an estimator was given, or its deprecated ``method`` (with a FutureWarning)."""
+    return renamed_parameter(estimator.algorithm, estimator.method, old="method", new="algorithm",
+                             owner=type(estimator).__name__, default="exact")
 
 
 class Classes:
@@ -209,6 +231,8 @@ def check_enough_rows(n_rows: int, n_neighbors: int, name: str, extra: str = "")
 __all__ = [
     "BaseCleaner",
     "Classes",
+    "searching_with_n_jobs",
+    "search_algorithm",
     "Neighbourhood",
     "editing_neighbourhood",
     "fit_neighbours",

@@ -10,9 +10,10 @@ from sklearn.base import clone
 from .._compat import Interval, StrOptions
 from ..base import Resampled
 from ._base import (
+    DEPRECATED_METHOD_CONSTRAINT,
     N_JOBS_CONSTRAINT,
     N_NEIGHBORS_CONSTRAINT,
-    NEIGHBOR_METHOD_CONSTRAINT,
+    NEIGHBOR_ALGORITHM_CONSTRAINT,
     SAMPLING_STRATEGY_CONSTRAINT,
     BaseCleaner,
     Classes,
@@ -24,7 +25,10 @@ from ._base import (
     mode_code,
     numeric_matrix,
     sampling_strategy_dict,
+    search_algorithm,
+    searching_with_n_jobs,
 )
+from .._deprecation import DEPRECATED
 from ._kernels import EditingState
 
 __all__ = ["EditedNearestNeighbours", "RepeatedEditedNearestNeighbours", "AllKNN"]
@@ -117,13 +121,16 @@ class EditedNearestNeighbours(BaseCleaner):
     kind_sel : {"all", "mode"}, default="all"
         Keep a row when all of its neighbours, or their majority, share its class.
     n_jobs : int or None, default=None
-        Accepted for compatibility with imbalanced-learn; the search is
-        parallel on as many threads as the BLAS library is set to use (see
-        :mod:`datafix.neighbors`).
-    method : {"exact", "approximate"}, default="exact"
-        ``"approximate"`` uses the approximate neighbour search for every row
-        (for data too large for exact search; results then differ slightly
-        from imbalanced-learn's).
+        Threads of the neighbour search: ``None`` as many as the BLAS library
+        is set to use, ``-1`` every core (see
+        :func:`datafix.neighbors.search_threads`). The output does not depend
+        on it. As in imbalanced-learn, it is also set on ``nn_``.
+    algorithm : {"exact", "approximate"}, default="exact"
+        The neighbour search algorithm (a datafix extra). ``"approximate"``
+        uses the approximate search for every row (for data too large for
+        exact search; results then differ slightly from imbalanced-learn's).
+    method : {"exact", "approximate"}
+        Deprecated: the old name of ``algorithm``, removed in datafix 0.3.
 
     Attributes
     ----------
@@ -168,18 +175,25 @@ class EditedNearestNeighbours(BaseCleaner):
         "n_neighbors": N_NEIGHBORS_CONSTRAINT,
         "kind_sel": _KIND_SEL_CONSTRAINT,
         "n_jobs": N_JOBS_CONSTRAINT,
-        "method": NEIGHBOR_METHOD_CONSTRAINT,
+        "algorithm": NEIGHBOR_ALGORITHM_CONSTRAINT,
+        "method": DEPRECATED_METHOD_CONSTRAINT,
     }
 
-    def __init__(self, *, sampling_strategy="auto", n_neighbors=3, kind_sel="all", n_jobs=None, method="exact"):
+    def __init__(
+        self, *, sampling_strategy="auto", n_neighbors=3, kind_sel="all", n_jobs=None, algorithm="exact",
+        method=DEPRECATED,
+    ):
         self.sampling_strategy = sampling_strategy
         self.n_neighbors = n_neighbors
         self.kind_sel = kind_sel
         self.n_jobs = n_jobs
+        self.algorithm = algorithm
         self.method = method
 
+    @searching_with_n_jobs
     def _fit_resample(self, X, y, sample_weight):
         name = type(self).__name__
+        algorithm = search_algorithm(self)
         classes = Classes(y)
         self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
         nn, neighbourhood = editing_neighbourhood(self.n_neighbors, self.n_jobs, name)
@@ -187,7 +201,7 @@ class EditedNearestNeighbours(BaseCleaner):
         check_enough_rows(len(y), k, name)
         X = numeric_matrix(X)
         if neighbourhood.uses_engine:
-            state = EditingState(X, classes.codes, classes.n_classes, k, method=self.method, rule=self.kind_sel)
+            state = EditingState(X, classes.codes, classes.n_classes, k, algorithm=algorithm, rule=self.kind_sel)
         else:
             state = _EditingData(X, classes.codes, classes.n_classes)
         keep_positions = _edit(
@@ -234,8 +248,11 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         Most editing passes.
     kind_sel : {"all", "mode"}, default="all"
     n_jobs : int or None, default=None
-        Accepted for compatibility; unused.
-    method : {"exact", "approximate"}, default="exact"
+        Threads of the neighbour search (see :class:`EditedNearestNeighbours`).
+    algorithm : {"exact", "approximate"}, default="exact"
+        The neighbour search algorithm (see :class:`EditedNearestNeighbours`).
+    method : {"exact", "approximate"}
+        Deprecated: the old name of ``algorithm``, removed in datafix 0.3.
 
     Attributes
     ----------
@@ -276,28 +293,33 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "kind_sel": _KIND_SEL_CONSTRAINT,
         "n_jobs": N_JOBS_CONSTRAINT,
-        "method": NEIGHBOR_METHOD_CONSTRAINT,
+        "algorithm": NEIGHBOR_ALGORITHM_CONSTRAINT,
+        "method": DEPRECATED_METHOD_CONSTRAINT,
     }
 
     def __init__(
-        self, *, sampling_strategy="auto", n_neighbors=3, max_iter=100, kind_sel="all", n_jobs=None, method="exact"
+        self, *, sampling_strategy="auto", n_neighbors=3, max_iter=100, kind_sel="all", n_jobs=None,
+        algorithm="exact", method=DEPRECATED,
     ):
         self.sampling_strategy = sampling_strategy
         self.n_neighbors = n_neighbors
         self.max_iter = max_iter
         self.kind_sel = kind_sel
         self.n_jobs = n_jobs
+        self.algorithm = algorithm
         self.method = method
 
+    @searching_with_n_jobs
     def _fit_resample(self, X, y, sample_weight):
         name = type(self).__name__
+        algorithm = search_algorithm(self)
         classes = Classes(y)
         n_classes = classes.n_classes
         self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
         self.nn_, neighbourhood = editing_neighbourhood(self.n_neighbors, None, name, set_n_jobs=False)
         self.enn_ = EditedNearestNeighbours(
             sampling_strategy=self.sampling_strategy, n_neighbors=clone(self.nn_), kind_sel=self.kind_sel,
-            n_jobs=self.n_jobs, method=self.method,
+            n_jobs=self.n_jobs, algorithm=algorithm,
         )
         k = neighbourhood.n_neighbors
         check_enough_rows(len(y), k, name)
@@ -305,7 +327,7 @@ class RepeatedEditedNearestNeighbours(BaseCleaner):
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
         if neighbourhood.uses_engine:
-            state = EditingState(X, classes.codes, n_classes, k, method=self.method, rule=self.kind_sel)
+            state = EditingState(X, classes.codes, n_classes, k, algorithm=algorithm, rule=self.kind_sel)
         else:
             state = _EditingData(X, classes.codes, n_classes)
         for n_iter in range(self.max_iter):
@@ -347,8 +369,11 @@ class AllKNN(BaseCleaner):
     allow_minority : bool, default=False
         Carry on even when a majority class becomes smaller than the minority.
     n_jobs : int or None, default=None
-        Accepted for compatibility; unused.
-    method : {"exact", "approximate"}, default="exact"
+        Threads of the neighbour search (see :class:`EditedNearestNeighbours`).
+    algorithm : {"exact", "approximate"}, default="exact"
+        The neighbour search algorithm (see :class:`EditedNearestNeighbours`).
+    method : {"exact", "approximate"}
+        Deprecated: the old name of ``algorithm``, removed in datafix 0.3.
 
     Attributes
     ----------
@@ -378,22 +403,26 @@ class AllKNN(BaseCleaner):
         "kind_sel": _KIND_SEL_CONSTRAINT,
         "allow_minority": ["boolean"],
         "n_jobs": N_JOBS_CONSTRAINT,
-        "method": NEIGHBOR_METHOD_CONSTRAINT,
+        "algorithm": NEIGHBOR_ALGORITHM_CONSTRAINT,
+        "method": DEPRECATED_METHOD_CONSTRAINT,
     }
 
     def __init__(
         self, *, sampling_strategy="auto", n_neighbors=3, kind_sel="all", allow_minority=False, n_jobs=None,
-        method="exact",
+        algorithm="exact", method=DEPRECATED,
     ):
         self.sampling_strategy = sampling_strategy
         self.n_neighbors = n_neighbors
         self.kind_sel = kind_sel
         self.allow_minority = allow_minority
         self.n_jobs = n_jobs
+        self.algorithm = algorithm
         self.method = method
 
+    @searching_with_n_jobs
     def _fit_resample(self, X, y, sample_weight):
         name = type(self).__name__
+        algorithm = search_algorithm(self)
         classes = Classes(y)
         n_classes = classes.n_classes
         self.sampling_strategy_ = sampling_strategy_dict(self.sampling_strategy, y)
@@ -403,18 +432,18 @@ class AllKNN(BaseCleaner):
         X = numeric_matrix(X)
         minority_count = classes.counts[classes.minority]
         current = np.arange(len(y))
-        state = EditingState(X, classes.codes, n_classes, largest, method=self.method)
+        state = EditingState(X, classes.codes, n_classes, largest, algorithm=algorithm)
         for size in range(1, largest + 1):
             check_enough_rows(len(current), size, type(self).__name__, f"with {size} neighbours ")
             if len(current) - 1 < state.K:  # too few rows left to keep n_neighbors of evidence per row
-                state = EditingState(X, classes.codes, n_classes, size, method=self.method)
+                state = EditingState(X, classes.codes, n_classes, size, algorithm=algorithm)
             current = _edit(state, current, classes.labels, self.sampling_strategy, size, self.kind_sel)
             minority_became_majority, class_removed = _stopping_state(classes, current, minority_count)
             if (minority_became_majority and not self.allow_minority) or class_removed:
                 break
         self.enn_ = EditedNearestNeighbours(
             sampling_strategy=self.sampling_strategy, n_neighbors=size, kind_sel=self.kind_sel, n_jobs=self.n_jobs,
-            method=self.method,
+            algorithm=algorithm,
         )
         self.sample_indices_ = current
         return Resampled(current)

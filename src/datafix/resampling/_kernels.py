@@ -72,9 +72,9 @@ class EditingState:
     neighbours were removed.
     """
 
-    def __init__(self, X, codes, n_classes, max_neighbors, *, method="exact", rule="all"):
+    def __init__(self, X, codes, n_classes, max_neighbors, *, algorithm="exact", rule="all"):
         self.X, self.codes, self.n_classes = X, codes, n_classes
-        self.K, self.method = int(max_neighbors), method
+        self.K, self.algorithm = int(max_neighbors), algorithm
         self.rule = rule
         self.same_needed = self.K if rule == "all" else self.K // 2 + 1
         self.other_rank = self.K - self.same_needed + 1
@@ -128,7 +128,7 @@ class EditingState:
         local = np.full(len(codes), -1, dtype=np.intp)
         local[rows] = np.arange(len(rows))
         undecided = stale
-        if self.method == "exact" and len(rows) > _PRUNE_MIN_ROWS:
+        if self.algorithm == "exact" and len(rows) > _PRUNE_MIN_ROWS:
             counts_alive = np.bincount(codes[rows], minlength=self.n_classes)
             counts_stale = np.bincount(codes[stale], minlength=self.n_classes)
             other_fraction = float(np.sum(counts_stale * (len(rows) - counts_alive))) / (len(stale) * len(rows))
@@ -139,7 +139,7 @@ class EditingState:
                 undecided = self._decide_cheaply(stale, rows, alive)
         if len(undecided):
             self.n_exact += len(undecided)
-            _, found = kneighbors(_rows_of(X, rows), X[undecided], K, method=self.method, exclude=local[undecided])
+            _, found = kneighbors(_rows_of(X, rows), X[undecided], K, algorithm=self.algorithm, exclude=local[undecided])
             self.lists[undecided] = rows[found]
             self.exact[undecided] = True
             self.valid[undecided] = True
@@ -211,7 +211,7 @@ class EditingState:
             local[rows] = np.arange(len(rows))
             queries = stale[remaining]
             distances, found = kneighbors(
-                _rows_of(X, rows), X[queries], K, method="approximate", exclude=local[queries]
+                _rows_of(X, rows), X[queries], K, algorithm="approximate", exclude=local[queries]
             )
             decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
         return stale[~decided]

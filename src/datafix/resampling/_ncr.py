@@ -24,6 +24,7 @@ from ._base import (
     mode_code,
     numeric_matrix,
     sampling_strategy_dict,
+    searching_with_n_jobs,
 )
 from ._edited import EditedNearestNeighbours
 
@@ -70,7 +71,9 @@ class NeighbourhoodCleaningRule(BaseCleaner):
         A class is cleaned in step 2 only if it has more than
         ``threshold_cleaning`` times the minority class's rows.
     n_jobs : int or None, default=None
-        Accepted for compatibility; passed to the neighbour objects.
+        Threads of the neighbour search (see
+        :class:`EditedNearestNeighbours`); as in imbalanced-learn, also
+        passed to the classifier and the default editing.
 
     Attributes
     ----------
@@ -158,6 +161,7 @@ class NeighbourhoodCleaningRule(BaseCleaner):
             )
         return clone(self.edited_nearest_neighbours)
 
+    @searching_with_n_jobs
     def _fit_resample(self, X, y, sample_weight):
         name = type(self).__name__
         classifier, voters = self._classifier()

@@ -23,6 +23,7 @@ from ._base import (
     is_euclidean,
     numeric_matrix,
     sampling_strategy_dict,
+    searching_with_n_jobs,
 )
 from ._kernels import knn_predict, nearest_neighbor_largest_first, tomek_mask
 
@@ -55,7 +56,10 @@ class TomekLinks(BaseCleaner):
         Which classes lose their end of a link, as in imbalanced-learn
         (``"auto"`` = every class but the minority).
     n_jobs : int or None, default=None
-        Accepted for compatibility with imbalanced-learn; unused.
+        Threads of the neighbour search: ``None`` as many as the BLAS library
+        is set to use, ``-1`` every core (see
+        :func:`datafix.neighbors.search_threads`). The output does not depend
+        on it.
 
     Attributes
     ----------
@@ -91,6 +95,7 @@ class TomekLinks(BaseCleaner):
         self.sampling_strategy = sampling_strategy
         self.n_jobs = n_jobs
 
+    @searching_with_n_jobs
     def _fit_resample(self, X, y, sample_weight):
         classes = Classes(y)
         check_enough_rows(len(y), 1, type(self).__name__)
@@ -131,7 +136,9 @@ class OneSidedSelection(BaseCleaner):
         Seed rows drawn per targeted class (with replacement, as in
         imbalanced-learn).
     n_jobs : int or None, default=None
-        Accepted for compatibility; unused.
+        Threads of the neighbour search (see :class:`TomekLinks`); as in
+        imbalanced-learn, also set on the ``KNeighborsClassifier`` built for
+        an integer ``n_neighbors``.
 
     Attributes
     ----------
@@ -193,6 +200,7 @@ class OneSidedSelection(BaseCleaner):
             return classifier, Neighbourhood(classifier.n_neighbors)
         return classifier, Neighbourhood(0, classifier)
 
+    @searching_with_n_jobs
     def _fit_resample(self, X, y, sample_weight):
         classifier, voters = self._classifier()
         classes = Classes(y)
