@@ -1,4 +1,4 @@
-"""Atomic file output shared by the command line and the reports.
+"""File output shared by the command line and the reports: atomic writes and JSON-ready values.
 
 Every file datafix writes goes through :func:`write_atomically`: the content is
 written to a temporary file in the destination folder (named
@@ -25,7 +25,11 @@ import tempfile
 import threading
 import time
 
+import numpy as np
+import pandas as pd
+
 __all__ = [
+    "jsonable",
     "Terminated",
     "check_writable",
     "remove_stale_temporaries",
@@ -257,3 +261,32 @@ def write_atomically(path, content, mode: str = "w") -> None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
             raise
+
+
+def jsonable(value):
+    """Plain JSON values from numpy / pandas scalars and containers.
+
+    Dict keys become strings, arrays and tuples lists, numpy scalars Python
+    values; NaN, infinities, ``pd.NA`` and ``pd.NaT`` become ``None`` (JSON
+    has no such values); anything else becomes its ``str``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix._io import jsonable
+    >>> jsonable({1: np.float32(0.5), "b": np.array([1, 2]), "c": float("nan")})
+    {'1': 0.5, 'b': [1, 2], 'c': None}
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray, pd.Index)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)

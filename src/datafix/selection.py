@@ -54,8 +54,14 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SklearnPipeline
 from sklearn.utils.parallel import Parallel, delayed  # carries scikit-learn's config to the workers
 
+from ._io import jsonable, write_atomically
+from ._plotting import comparison_distributions, comparison_radar
 from ._progress import Progress
 from ._tabular import take_rows
+from .labels.out_of_fold import check_cv_counts
+from .metrics import get_scorers
+from .pipeline import make_pipeline
+from .preprocessing import make_preprocessing
 from .validation import check_labels, check_sample_weight, first_line, num_rows
 
 __all__ = ["compare_fixes", "FixComparison", "VERDICTS", "DEFAULT_SCORING"]
@@ -90,8 +96,6 @@ def _is_step(step) -> bool:
 
 def build_pipeline(fixes, estimator, preprocessing=(None, None)):
     """``make_pipeline(imputer, *fixes, encoder, estimator)`` without the absent parts."""
-    from .pipeline import make_pipeline
-
     before, after = preprocessing
     steps = [before] if _is_step(before) else []
     steps += _steps_of(fixes)
@@ -107,8 +111,6 @@ def _resolve_preprocessing(preprocessing, X, estimator):
         if preprocessing != "auto":
             raise ValueError(f"preprocessing must be 'auto', None, a transformer or a pair (before, after) "
                              f"of transformers; got {preprocessing!r}.")
-        from .preprocessing import make_preprocessing
-
         return make_preprocessing(X, estimator)
     if isinstance(preprocessing, (list, tuple)):
         if len(preprocessing) != 2:
@@ -149,8 +151,6 @@ def _resolve_candidates(candidates, baseline):
 
 
 def _resolve_cv(cv, y, classes, counts, random_state):
-    from .labels.out_of_fold import check_cv_counts
-
     if cv is None:
         check_cv_counts(classes, counts, 2)
         return RepeatedStratifiedKFold(n_splits=2, n_repeats=5, random_state=random_state)
@@ -325,8 +325,6 @@ def compare_fixes(candidates, X, y, *, estimator, preprocessing="auto", cv=None,
     >>> comparison.best_pipeline().fit(X, y).predict(X[:2]).shape
     (2,)
     """
-    from .metrics import get_scorers
-
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}.")
     if interval not in ("paired", "corrected"):
@@ -512,10 +510,8 @@ class FixComparison:
     # -- renderers ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The comparison as plain JSON-ready data (see :meth:`to_json`)."""
-        from .auditing.report import _jsonable
-
         summary = self.summary.reset_index()
-        return _jsonable({
+        return jsonable({
             "primary_score": self.primary_score,
             "baseline": self.baseline,
             "best": self.best_,
@@ -536,8 +532,6 @@ class FixComparison:
         with the columns of :attr:`summary`) and ``scores`` (one object per
         candidate, fold and score).
         """
-        from .auditing.report import write_atomically
-
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
             write_atomically(path, text)
@@ -559,8 +553,6 @@ class FixComparison:
 
         Written atomically to ``path`` if given; ``fragment=True`` gives a ``<section>`` to embed.
         """
-        from .auditing.report import write_atomically
-
         body = self._html_section(plots=plots)
         if fragment:
             return body
@@ -609,8 +601,6 @@ class FixComparison:
         if errors:
             parts.append(f"<ul class=\"failed\">{errors}</ul>")
         if plots:
-            from ._plotting import comparison_distributions, comparison_radar
-
             parts.append(f"<img alt=\"{escape(self.primary_score)} per fold and candidate\" "
                          f"src=\"{comparison_distributions(self)}\">")
             radar = comparison_radar(self)
