@@ -8,8 +8,7 @@ dependency (torch, albumentations, lightgbm, xgboost, matplotlib, skorch).
 from __future__ import annotations
 
 from ._optional import lazy_exports
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> module that defines it (relative to the datafix package)
 _PUBLIC_NAMES = {
