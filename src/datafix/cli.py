@@ -266,6 +266,7 @@ def _build_parser() -> argparse.ArgumentParser:
                             "include the comparison in the reports")
     _model_options(audit)
     _common(audit)
+    _cluster_options(audit)
 
     compare = commands.add_parser(
         "compare", help="does a fix help? score the candidate fixes against the model alone",
@@ -289,6 +290,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                         "label issues instead of computing them")
     clean.add_argument("--cv", type=int, default=5)
     _common(clean)
+    _cluster_options(clean)
 
     balance = commands.add_parser("balance", help="balance the classes",
                                   description="Balance the classes by weights or resampling and write the result.")
@@ -304,6 +306,7 @@ def _build_parser() -> argparse.ArgumentParser:
     balance.add_argument("--weight-column", default="sample_weight",
                          help="name of the weight column written by --by weights (default sample_weight)")
     _common(balance)
+    _cluster_options(balance)
     return parser
 
 
@@ -356,6 +359,17 @@ def _common(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--overwrite", action="store_true",
                         help="allow an output file to be an input file (it is replaced once the run succeeds)")
+
+
+def _cluster_options(parser) -> None:
+    """``--scheduler``: run on a Dask cluster; PATH may then be a Parquet directory or glob (see datafix.distributed)."""
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster: 'local' (a LocalCluster with this machine's cores) or a scheduler "
+                             "address such as tcp://host:8786; PATH may be a Parquet directory or glob, and "
+                             "--output a directory (default for a directory or glob PATH: local)")
+    if parser.prog.endswith("audit"):
+        parser.add_argument("--issues-parquet", metavar="DIR",
+                            help="with --scheduler: write the per-row issues as a directory of Parquet files")
 
 
 def _version() -> str:
@@ -655,6 +669,12 @@ def main(argv=None) -> int:
             runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance,
                       "compare": _run_compare}[args.command]
             _check_encoding(args)
+            from .distributed._cli import wants_cluster
+
+            if wants_cluster(args):  # a Parquet directory or glob, or --scheduler: on a Dask cluster
+                from .distributed._cli import run_on_cluster
+
+                return run_on_cluster(args)
             _check_outputs(args)
             return runner(args)
     except DataError as error:

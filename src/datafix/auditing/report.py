@@ -403,6 +403,31 @@ class AuditReport:
             write_atomically(path, text)
         return text
 
+    def to_parquet(self, path, *, overwrite: bool = False) -> None:
+        """Write the per-row table :attr:`issues` as Parquet, atomically.
+
+        A report on a Dask DataFrame writes a directory with one file per
+        partition, through a temporary directory renamed at the end (no
+        partial directory is left on failure); an in-memory report writes
+        one file through a temporary file. ``overwrite`` replaces an
+        existing non-empty directory.
+
+        Examples
+        --------
+        >>> import os, tempfile, pandas as pd, datafix as dfx
+        >>> report = dfx.audit(pd.DataFrame({"x": [1, 1, 2], "y": [0, 0, 1]}), "y", checks=["duplicates"])
+        >>> path = os.path.join(tempfile.mkdtemp(), "issues.parquet")
+        >>> report.to_parquet(path)
+        >>> pd.read_parquet(path)["is_duplicates_issue"].tolist()
+        [False, True, False]
+        """
+        if hasattr(self.issues, "to_delayed"):  # a Dask DataFrame: a partitioned directory
+            from ..distributed import write_parquet
+
+            write_parquet(self.issues, path, overwrite=overwrite)
+            return
+        write_atomically(path, lambda stream: self.issues.to_parquet(stream), mode="wb")
+
     def to_markdown(self) -> str:
         """The report as Markdown: the summary table, each check's finding and its top rows."""
         from ._render import render_markdown

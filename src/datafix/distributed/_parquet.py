@@ -44,12 +44,13 @@ def check_output_directory(path, *, overwrite: bool = False) -> str:
     return absolute
 
 
-def write_parquet(frame, path, *, overwrite: bool = False) -> None:
+def write_parquet(frame, path, *, overwrite: bool = False, write_index: bool = True) -> None:
     """Write a Dask (or pandas) DataFrame as a directory of Parquet files, atomically.
 
     The files are written into ``.<name>.datafix-tmp-*`` next to ``path``,
     which is renamed to ``path`` once every partition is written (a previous
     ``path`` is replaced only with ``overwrite=True``, and only then).
+    ``write_index=False`` leaves the index out.
 
     Examples
     --------
@@ -66,9 +67,9 @@ def write_parquet(frame, path, *, overwrite: bool = False) -> None:
         temporary = tempfile.mkdtemp(prefix=f".{name}.datafix-tmp-", dir=parent)
         try:
             if hasattr(frame, "to_delayed"):
-                frame.to_parquet(temporary, write_index=True, overwrite=False)
+                frame.to_parquet(temporary, write_index=write_index, overwrite=False)
             else:
-                frame.to_parquet(os.path.join(temporary, "part.0.parquet"))
+                frame.to_parquet(os.path.join(temporary, "part.0.parquet"), index=write_index)
             if os.path.exists(absolute):
                 old = tempfile.mkdtemp(prefix=f".{name}.datafix-old-", dir=parent)
                 os.rename(absolute, os.path.join(old, name))

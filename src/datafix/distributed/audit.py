@@ -319,7 +319,8 @@ def _row_part(part: pd.DataFrame, settings, partition_info=None) -> pd.DataFrame
         suggested = np.where(flags, other, codes) if n else np.zeros(0, np.int64)
         columns["is_label_issue"] = flags
         columns["label_score"] = given.astype(np.float64)
-        columns["label_suggested"] = settings.classes[suggested] if n else settings.classes[:0]
+        columns["label_suggested"] = _label_array(settings.classes[suggested] if n else settings.classes[:0],
+                                                  part[settings.target].dtype)
         columns["label_model_given_proba"] = given.astype(np.float64)
         columns["label_model_suggested_proba"] = (proba[np.arange(n), other] if n else np.zeros(0)).astype(
             np.float64)
@@ -329,7 +330,7 @@ def _row_part(part: pd.DataFrame, settings, partition_info=None) -> pd.DataFrame
         for name in found.columns:
             check = "duplicates" if name.startswith(("is_duplicates", "duplicates")) else "conflicting_labels"
             if check in names:
-                columns[name] = found[name].to_numpy()
+                columns[name] = found[name].array
     if "missing" in names:
         null = part[settings.features].isna().to_numpy()
         cells = null.sum(axis=1)
@@ -345,8 +346,22 @@ def _duplicate_rows(part, settings, offset: int) -> pd.DataFrame:
     groups: HashGroups = settings.groups
     found = duplicate_columns(hashes, groups)
     majority = found["conflicting_labels_majority"].to_numpy()
-    found["conflicting_labels_majority"] = np.where(majority >= 0, settings.classes[np.maximum(majority, 0)], None)
+    found["conflicting_labels_majority"] = _label_array(
+        np.where(majority >= 0, settings.classes[np.maximum(majority, 0)], None), part[settings.target].dtype)
     return found
+
+
+def _label_array(values, dtype):
+    """Labels (``None`` for none) in a typed column like the target's, so Parquet knows its type."""
+    if pd.api.types.is_bool_dtype(dtype):
+        kind = "boolean"
+    elif pd.api.types.is_integer_dtype(dtype):
+        kind = "Int64"
+    elif pd.api.types.is_float_dtype(dtype):
+        kind = "Float64"
+    else:
+        kind = dtype if pd.api.types.is_string_dtype(dtype) and dtype != object else "string"
+    return pd.array(list(values), dtype=kind)
 
 
 def _row_meta(settings, meta_frame) -> pd.DataFrame:

@@ -1,0 +1,124 @@
+"""The distributed audit equals the in-memory audit of the collected data, whatever the partitioning."""
+
+import cleanlab.filter
+import numpy as np
+import pandas as pd
+import pytest
+
+import datafix as dfx
+
+from .conftest import PROBA_COLUMNS, make_frame
+
+dd = pytest.importorskip("dask.dataframe")
+
+EXACT = ["class_imbalance", "duplicates", "conflicting_labels", "missing"]
+ROW_COLUMNS = ["is_class_imbalance_issue", "class_imbalance_score", "is_duplicates_issue", "duplicates_group",
+               "is_conflicting_labels_issue", "conflicting_labels_score", "conflicting_labels_group",
+               "conflicting_labels_majority", "is_missing_issue", "missing_score", "missing_cells"]
+
+
+@pytest.fixture(scope="module")
+def large():
+    frame, truth = make_frame(200_000)
+    return frame, truth
+
+
+@pytest.fixture(scope="module")
+def audited(client, large):
+    frame, _ = large
+    report = dfx.audit(dd.from_pandas(frame, npartitions=8), "target", pred_proba=PROBA_COLUMNS,
+                       checks=EXACT + ["label", "target_leakage", "outliers"])
+    return report, report.issues.compute()
+
+
+def _same(left: pd.Series, right: pd.Series) -> bool:
+    left, right = left.reset_index(drop=True), right.reset_index(drop=True)
+    return bool(((left == right) | (left.isna() & right.isna())).all())
+
+
+def test_exact_checks_equal_the_in_memory_audit(large, audited):
+    frame, truth = large
+    report, rows = audited
+    memory = dfx.audit(frame.drop(columns=PROBA_COLUMNS), "target", checks=EXACT)
+    summary = report.summary.set_index("check")
+    for check in EXACT:
+        assert summary.loc[check, "issues"] == memory.summary.set_index("check").loc[check, "issues"], check
+        assert report.results[check].details == memory.results[check].details, check
+    assert report.class_counts.to_dict() == memory.class_counts.to_dict()
+    assert summary.loc["duplicates", "issues"] >= truth["duplicates"]  # the injected copies, and chance ones
+    for column in ROW_COLUMNS:
+        assert _same(rows[column], memory.issues[column]), column
+    assert list(rows.index) == list(frame.index)
+
+
+def test_confident_learning_flags_equal_cleanlab_on_the_collected_data(large, audited):
+    frame, _ = large
+    report, rows = audited
+    classes, codes = np.unique(frame["target"].to_numpy(), return_inverse=True)
+    proba = frame[PROBA_COLUMNS].to_numpy()
+    expected = cleanlab.filter.find_label_issues(codes, proba, filter_by="confident_learning")
+    assert np.array_equal(rows["is_label_issue"].to_numpy(), expected)
+    assert report.summary.set_index("check").loc["label", "issues"] == expected.sum()
+
+
+def test_neighbour_checks_are_skipped_with_the_reason(audited):
+    report, _ = audited
+    assert "outliers" in report.skipped and "nearest-neighbour graph" in report.skipped["outliers"]
+    assert "outliers" in repr(report) or "skipped" in report.to_markdown().lower()
+
+
+def test_the_renderers_work_on_a_distributed_report(audited, tmp_path):
+    import json
+
+    report, _ = audited
+    document = json.loads(report.to_json())
+    assert document["dataset"]["rows"] == report.info["rows"]
+    assert {c["name"] for c in document["checks"]} >= set(EXACT)
+    assert "Conflicting labels" in report.to_markdown()
+    assert 'id="check-label"' in report.to_html(plots=False)
+
+
+def test_results_do_not_depend_on_the_partitioning(client, large, audited):
+    frame, _ = large
+    report, rows = audited
+    frame = frame.iloc[:60_000]
+    results = []
+    for npartitions in (3, 11):
+        other = dfx.audit(dd.from_pandas(frame, npartitions=npartitions), "target", pred_proba=PROBA_COLUMNS,
+                          checks=EXACT + ["label"])
+        results.append((other.summary[["check", "issues"]], other.issues.compute()))
+    pd.testing.assert_frame_equal(results[0][0], results[1][0])
+    pd.testing.assert_frame_equal(results[0][1], results[1][1])
+
+
+def test_an_empty_partition_changes_nothing(client, large):
+    frame, _ = large
+    frame = frame.iloc[:20_000]
+    parts = [frame.iloc[:7000], frame.iloc[:0], frame.iloc[7000:]]
+    with_empty = dd.from_delayed([__import__("dask").delayed(p) for p in parts], meta=frame.iloc[:0])
+    first = dfx.audit(with_empty, "target", pred_proba=PROBA_COLUMNS, checks=EXACT + ["label"])
+    second = dfx.audit(dd.from_pandas(frame, npartitions=2), "target", pred_proba=PROBA_COLUMNS,
+                       checks=EXACT + ["label"])
+    pd.testing.assert_frame_equal(first.summary[["check", "issues"]], second.summary[["check", "issues"]])
+    pd.testing.assert_frame_equal(first.issues.compute(), second.issues.compute())
+
+
+def test_the_cluster_model_finds_injected_label_noise(client):
+    frame, truth = make_frame(30_000, seed=1)
+    report = dfx.audit(dd.from_pandas(frame.drop(columns=PROBA_COLUMNS), npartitions=4), "target",
+                       checks=["label"], cv=3, random_state=0)
+    flagged = report.issues["is_label_issue"].compute().to_numpy()
+    noisy = np.zeros(len(frame), dtype=bool)
+    noisy[: len(truth["noisy"])] = False  # rows were shuffled: judge by the flags' precision on the injected rows
+    assert 0 < flagged.sum() < len(frame) * 0.5
+    assert report.results["label"].details["filter"] == "cleanlab confident_learning"
+
+
+def test_to_parquet_writes_a_partitioned_directory(audited, tmp_path):
+    report, rows = audited
+    out = tmp_path / "issues"
+    report.to_parquet(out)
+    assert len(list(out.glob("*.parquet"))) == report.issues.npartitions
+    back = pd.read_parquet(out)
+    assert np.array_equal(back["is_duplicates_issue"].to_numpy(), rows["is_duplicates_issue"].to_numpy())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
