@@ -106,7 +106,7 @@ def test_scikit_learn_estimator_checks():
 
 def test_clone_and_params_round_trip():
     model = FixBaggingClassifier(
-        LogisticRegression(C=0.5), RandomUnderSampler(sampling_strategy=0.5), n_estimators=4, random_state=3
+        LogisticRegression(C=0.5), fixes=RandomUnderSampler(sampling_strategy=0.5), n_estimators=4, random_state=3
     )
     params = model.get_params(deep=True)
     assert params["estimator__C"] == 0.5 and params["fixes__sampling_strategy"] == 0.5
@@ -235,7 +235,7 @@ def test_quality_matches_imblearn_balanced_bagging_on_20_to_1_data():
 def test_weights_reach_every_member_through_the_fixes():
     X, y = imbalanced()
     weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
-    model = FixBaggingClassifier(WeightRecorder(), [EditedNearestNeighbours(), RandomUnderSampler()], n_estimators=3)
+    model = FixBaggingClassifier(WeightRecorder(), fixes=[EditedNearestNeighbours(), RandomUnderSampler()], n_estimators=3)
     model.fit(X, y, sample_weight=weights)
     for rows, member in zip(model.estimators_samples_, model.estimators_):
         seen = member.steps[-1][1].sample_weight_seen_
@@ -256,7 +256,8 @@ def test_zero_weights_act_like_dropped_rows():
     dropped = np.random.RandomState(0).rand(len(y)) < 0.2
     weights[dropped] = 0.0
     make = lambda: FixBaggingClassifier(  # noqa: E731
-        LogisticRegression(tol=1e-10, max_iter=5000), ClassWeighter(), bootstrap=False, n_estimators=2, random_state=0
+        LogisticRegression(tol=1e-10, max_iter=5000), fixes=ClassWeighter(), bootstrap=False, n_estimators=2,
+        random_state=0,
     )
     weighted = make().fit(X, y, sample_weight=weights)
     without = make().fit(X[~dropped], y[~dropped])
@@ -331,7 +332,7 @@ def test_inputs_are_not_modified():
     X, y = imbalanced()
     weights = np.linspace(0.5, 1.5, len(y))
     copies = X.copy(), y.copy(), weights.copy()
-    FixBaggingClassifier(LogisticRegression(), [SMOTE(), ClassWeighter()], n_estimators=2).fit(X, y, weights)
+    FixBaggingClassifier(LogisticRegression(), fixes=[SMOTE(), ClassWeighter()], n_estimators=2).fit(X, y, weights)
     for original, copy in zip((X, y, weights), copies):
         np.testing.assert_array_equal(original, copy)
 
@@ -367,7 +368,7 @@ def test_cross_validate_and_grid_search_over_fixes_and_estimator_params():
 
 def test_label_cleaner_as_a_fix():
     X, y = imbalanced()
-    model = FixBaggingClassifier(LogisticRegression(), LabelCleaner(LogisticRegression(), cv=3), n_estimators=2)
+    model = FixBaggingClassifier(LogisticRegression(), fixes=LabelCleaner(LogisticRegression(), cv=3), n_estimators=2)
     assert model.fit(X, y).predict(X).shape == (len(y),)
 
 

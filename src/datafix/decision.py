@@ -35,6 +35,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, validate_params
+from ._deprecation import keyword_only_after
 from .validation import check_labels, check_sample_weight, num_rows
 
 __all__ = ["adjust_to_priors", "CostSensitiveClassifier"]
@@ -311,7 +312,8 @@ class CostSensitiveClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, cost_matrix=None, *, cv=5, scoring="balanced_accuracy", n_jobs=None, random_state=None):
+    @keyword_only_after
+    def __init__(self, estimator, *, cost_matrix=None, cv=5, scoring="balanced_accuracy", n_jobs=None, random_state=None):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
         self.cv = cv

@@ -37,6 +37,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ._compat import HasMethods, Interval, validate_params
+from ._deprecation import keyword_only_after
 from .base import is_fix
 from .pipeline import Pipeline, make_pipeline
 from .validation import check_features, check_labels, check_sample_weight, num_rows
@@ -216,7 +217,7 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
     >>> from datafix import ClassWeighter
-    >>> weighted = FixBaggingClassifier(LogisticRegression(), ClassWeighter(), n_estimators=5, random_state=0)
+    >>> weighted = FixBaggingClassifier(LogisticRegression(), fixes=ClassWeighter(), n_estimators=5, random_state=0)
     >>> weighted.fit(X, y, sample_weight=np.ones(len(y))).predict(X[:3]).shape
     (3,)
     """
@@ -232,11 +233,12 @@ class FixBaggingClassifier(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    @keyword_only_after
     def __init__(
         self,
         estimator=None,
-        fixes=None,
         *,
+        fixes=None,
         n_estimators=10,
         max_samples=1.0,
         bootstrap=True,

@@ -31,7 +31,7 @@ def test_binary_gradient_and_hessian_match_finite_differences(gamma, alpha):
     rng = np.random.default_rng(0)
     raw = rng.uniform(-6, 6, 200)
     labels = rng.integers(0, 2, 200)
-    objective = FocalObjective(gamma, alpha)
+    objective = FocalObjective(gamma, alpha=alpha)
     alpha_checked = objective._alpha_for(2)
     step = 1e-4
 
@@ -51,7 +51,7 @@ def test_multiclass_gradient_and_hessian_match_finite_differences(gamma, alpha):
     rng = np.random.default_rng(1)
     raw = rng.normal(0, 3, (100, 4))
     labels = rng.integers(0, 4, 100)
-    objective = FocalObjective(gamma, alpha)
+    objective = FocalObjective(gamma, alpha=alpha)
     alpha_checked = objective._alpha_for(4)
     grad, hess = objective.gradient_hessian(labels, raw, floor=False)
     step = 1e-4
@@ -69,7 +69,7 @@ def test_binary_is_two_class_softmax_with_a_zero_score():
     rng = np.random.default_rng(2)
     raw = rng.normal(0, 3, 50)
     labels = rng.integers(0, 2, 50)
-    objective = FocalObjective(2.0, [0.3, 0.7])
+    objective = FocalObjective(2.0, alpha=[0.3, 0.7])
     grad, hess = objective.gradient_hessian(labels, raw, floor=False)
     grad2, hess2 = objective.gradient_hessian(labels, np.column_stack([np.zeros(50), raw]), floor=False)
     np.testing.assert_allclose(grad, grad2[:, 1], atol=1e-12)
@@ -143,7 +143,7 @@ def test_sample_weight_multiplies_gradient_and_hessian_in_every_calling_conventi
     y = rng.integers(0, 2, 60).astype(float)
     weight = rng.uniform(0.1, 3, 60)
     raw = rng.normal(size=60)
-    objective = FocalObjective(2.0, 0.25)
+    objective = FocalObjective(2.0, alpha=0.25)
     grad, hess = objective.gradient_hessian(y, raw)
     sklearn_style = objective(y, raw, weight)
     np.testing.assert_allclose(sklearn_style[0], grad * weight)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._compat import Interval, StrOptions
+from .._deprecation import keyword_only_after
 from .._optional import import_optional
 from ..base import BaseFix, Resampled
 from ._transformer import column_kinds
@@ -180,7 +181,8 @@ class GenerativeOverSampler(BaseFix):
     }
     _allow_sparse = False
 
-    def __init__(self, generator="ctgan", sampling_strategy="auto", epochs=None, batch_size=500,
+    @keyword_only_after
+    def __init__(self, generator="ctgan", *, sampling_strategy="auto", epochs=None, batch_size=500,
                  random_state=None, device="cpu", verbose=False):
         self.generator = generator
         self.sampling_strategy = sampling_strategy

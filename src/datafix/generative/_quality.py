@@ -168,7 +168,7 @@ def _two_sample_auc(real: pd.DataFrame, synthetic: pd.DataFrame, groups_real, gr
     return float(roc_auc_score(is_synthetic, scores))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SyntheticQuality:
     """What :func:`synthetic_quality` measured.
 

@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, validate_params
+from .._deprecation import keyword_only_after
 from .._optional import import_optional
 from ..validation import check_features, check_labels, check_sample_weight, num_rows
 
@@ -219,7 +220,8 @@ class FocalObjective:
     -0.82
     """
 
-    def __init__(self, gamma=2.0, alpha=None):
+    @keyword_only_after
+    def __init__(self, gamma=2.0, *, alpha=None):
         self.gamma = _check_gamma(gamma)
         self.alpha = _check_alpha(alpha)
 
@@ -344,7 +346,8 @@ class FocalObjective:
         return softmax(raw, axis=1)
 
 
-def lightgbm_focal_objective(gamma=2.0, alpha=None) -> FocalObjective:
+@keyword_only_after
+def lightgbm_focal_objective(gamma=2.0, *, alpha=None) -> FocalObjective:
     """Focal loss as a LightGBM custom objective (binary and multi-class).
 
     Works as ``LGBMClassifier(objective=...)`` and as
@@ -380,10 +383,11 @@ def lightgbm_focal_objective(gamma=2.0, alpha=None) -> FocalObjective:
     >>> probabilities.shape, bool(np.allclose(probabilities.sum(axis=1), 1))
     ((300, 2), True)
     """
-    return FocalObjective(gamma, alpha)
+    return FocalObjective(gamma, alpha=alpha)
 
 
-def xgboost_focal_objective(gamma=2.0, alpha=None) -> FocalObjective:
+@keyword_only_after
+def xgboost_focal_objective(gamma=2.0, *, alpha=None) -> FocalObjective:
     """Focal loss as an XGBoost custom objective (binary and multi-class).
 
     Works as ``XGBClassifier(objective=...)`` (weights reach it as
@@ -416,7 +420,7 @@ def xgboost_focal_objective(gamma=2.0, alpha=None) -> FocalObjective:
     >>> objective.probabilities(raw).shape
     (300, 3)
     """
-    return FocalObjective(gamma, alpha)
+    return FocalObjective(gamma, alpha=alpha)
 
 
 def _booster_kind(estimator) -> str:
@@ -529,7 +533,7 @@ class FocalBoostingClassifier(ClassifierMixin, BaseEstimator):
         for reserved in ("init_score", "base_margin"):
             if reserved in fit_params:
                 raise ValueError(f"{reserved} is set by FocalBoostingClassifier (the focal starting score); do not pass it.")
-        self.objective_ = FocalObjective(self.gamma, alpha)
+        self.objective_ = FocalObjective(self.gamma, alpha=alpha)
         self.init_score_ = self.objective_.init_score(codes, weights, n_classes)
         estimator.set_params(objective=self.objective_)
         start = self._start(len(codes))
