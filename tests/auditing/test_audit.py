@@ -51,6 +51,55 @@ def test_same_random_state_same_report(mixed_frame):
     pd.testing.assert_frame_equal(first.issues, second.issues)
 
 
+#: The checks with a random part, each documented: the label check's folds, target_leakage's halves, the
+#: outliers check's sample of row pairs, the missing check's sample of values (only above 10,000 per column).
+RANDOM_CHECKS = {"label", "target_leakage", "outliers", "missing"}
+
+
+def _outcome(report):
+    return {name: (result.issues, result.details, None if result.rows is None else result.rows.to_dict())
+            for name, result in report.results.items()}
+
+
+def test_random_state_reaches_every_random_part_and_only_those(mixed_frame):
+    checks = [*CHEAP, "label"]
+    first = dfx.audit(mixed_frame, "label", checks=checks, cv=3, random_state=0)
+    again = dfx.audit(mixed_frame, "label", checks=checks, cv=3, random_state=0)
+    other = dfx.audit(mixed_frame, "label", checks=checks, cv=3, random_state=1)
+    assert _outcome(first) == _outcome(again)
+    pd.testing.assert_frame_equal(first.issues, again.issues)
+    changed = {name for name in first.results if _outcome(first)[name] != _outcome(other)[name]}
+    assert changed <= RANDOM_CHECKS
+    # the seed reaches the target-leakage halves, the outliers' pair sample and the label check's folds
+    accuracy = "balanced_accuracy_by_column"
+    assert first.results["target_leakage"].details[accuracy] != other.results["target_leakage"].details[accuracy]
+    assert first.results["outliers"].details["scale_floor"] != other.results["outliers"].details["scale_floor"]
+    assert not np.array_equal(first.issues["label_score"], other.issues["label_score"])
+
+
+def test_a_check_seeded_on_its_own_ignores_the_audits_random_state(mixed_frame):
+    from datafix.auditing.target_leakage import TargetLeakageCheck
+
+    accuracy = [dfx.audit(mixed_frame, "label", checks=[TargetLeakageCheck(random_state=5)], random_state=seed)
+                .results["target_leakage"].details["balanced_accuracy_by_column"] for seed in (0, 1)]
+    assert accuracy[0] == accuracy[1]
+    default = dfx.audit(mixed_frame, "label", checks=["target_leakage"], random_state=5)
+    assert default.results["target_leakage"].details["balanced_accuracy_by_column"] == accuracy[0]
+
+
+def test_check_parameters_after_the_first_are_keyword_only():
+    from datafix.auditing.near_duplicates import NearDuplicatesCheck
+    from datafix.auditing.outliers import OutliersCheck
+    from datafix.auditing.target_leakage import TargetLeakageCheck
+
+    for check, positional, keyword in [(TargetLeakageCheck, (0.9, 32), {"max_bins": 32}),
+                                       (OutliersCheck, (20, 2.0), {"iqr_factor": 2.0}),
+                                       (NearDuplicatesCheck, (0.2, 7), {"n_neighbors": 7})]:
+        with pytest.warns(FutureWarning, match="by keyword"):
+            old = check(*positional)
+        assert vars(old) == vars(check(positional[0], **keyword))
+
+
 def test_verbose_draws_progress_on_stderr_only(mixed_frame, capsys):
     dfx.audit(mixed_frame, "label", checks=["duplicates", "missing"], verbose=True)
     captured = capsys.readouterr()

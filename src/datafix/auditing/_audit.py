@@ -181,7 +181,12 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     n_jobs : int, optional
         Parallel jobs for the out-of-fold fits and the neighbour graph.
     random_state : int, optional
-        Makes the audit reproducible.
+        Seeds every random part of the audit, so the same data and seed give
+        the same report: the ``label`` check's folds, ``target_leakage``'s
+        split into two halves, the ``outliers`` check's sample of row pairs
+        (its scale floor) and the ``missing`` check's sample of values
+        (columns with more than 10,000 values). Only these can differ
+        between two seeds; ``None`` draws fresh randomness each call.
     verbose : bool, default=False
         Show progress on stderr.
     pred_proba : array-like of shape (n_samples, n_classes), optional

@@ -35,7 +35,25 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHECKS", "Check", "CheckResult", "SEVERITIES", "register_check", "severity_for"]
+__all__ = ["CHECKS", "Check", "CheckResult", "SEVERITIES", "random_generator", "register_check", "severity_for"]
+
+
+def random_generator(random_state) -> np.random.Generator:
+    """A NumPy generator from a ``random_state`` (int, ``Generator``, ``RandomState`` or ``None``).
+
+    A check's random part draws from this, seeded by the audit's
+    ``random_state`` (:attr:`AuditContext.random_state`), so one argument
+    makes the whole audit reproducible; ``None`` gives fresh randomness.
+
+    Examples
+    --------
+    >>> from datafix.auditing._base import random_generator
+    >>> int(random_generator(0).integers(100)) == int(random_generator(0).integers(100))
+    True
+    """
+    if isinstance(random_state, np.random.RandomState):
+        random_state = int(random_state.randint(np.iinfo(np.int32).max))
+    return np.random.default_rng(random_state)
 
 #: Severities, from harmless to urgent.
 SEVERITIES = ("none", "low", "medium", "high")
@@ -82,7 +100,7 @@ def severity_for(issues: int, fraction: float, thresholds: tuple[float, float, f
     return "low"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CheckResult:
     """What one check found.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import Check, register_check
+from ._base import Check, random_generator, register_check
 from ._render import shown_list
 
 #: Python types that count as one kind when looking for mixed-type columns.
@@ -30,10 +30,11 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def mixed_type_columns(frame: pd.DataFrame, sample: int = 10_000, seed: int = 0) -> dict:
+def mixed_type_columns(frame: pd.DataFrame, sample: int = 10_000, *, random_state=0) -> dict:
     """Object columns whose values are of several kinds (numbers and text, say), with the kinds found.
 
-    Looks at a sample of at most ``sample`` non-missing values per column.
+    Looks at a random sample (drawn with ``random_state``; the missing check
+    passes the audit's) of at most ``sample`` non-missing values per column.
     Text that parses as a number counts as a number.
 
     Examples
@@ -44,7 +45,7 @@ def mixed_type_columns(frame: pd.DataFrame, sample: int = 10_000, seed: int = 0)
     {'a': ['number', 'text']}
     """
     found = {}
-    rng = np.random.default_rng(seed)
+    rng = random_generator(random_state)
     for column in frame.columns:
         series = frame[column]
         if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
@@ -92,7 +93,7 @@ class MissingCheck(Check):
         score = 1.0 - missing_cells / max(frame.shape[1], 1)
         per_column = null.mean(axis=0)
         kinds = context.kinds
-        mixed = mixed_type_columns(frame)
+        mixed = mixed_type_columns(frame, random_state=context.random_state)
         column_table = pd.DataFrame(
             {
                 "column": [str(c) for c in frame.columns],

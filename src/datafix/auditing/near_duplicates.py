@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._deprecation import keyword_only_after
 from ._base import Check, register_check
 
 
@@ -45,7 +46,8 @@ class NearDuplicatesCheck(Check):
     title = "Near duplicates"
     thresholds = (0.0, 0.01, 0.05)
 
-    def __init__(self, threshold: float = 0.13, n_neighbors: int = 5):
+    @keyword_only_after
+    def __init__(self, threshold: float = 0.13, *, n_neighbors: int = 5):
         self.threshold = threshold
         self.n_neighbors = n_neighbors
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Check, register_check
+from .._deprecation import keyword_only_after
+from ._base import Check, random_generator, register_check
 
 #: Random pairs of rows whose distances give the data's typical between-row distance.
 N_PAIRS = 4096
@@ -12,12 +13,13 @@ N_PAIRS = 4096
 SCALE_FLOOR = 0.1
 
 
-def typical_pair_distance(encoded: np.ndarray, n_pairs: int = N_PAIRS) -> float:
-    """The median distance between two different-valued rows, from a fixed sample of random pairs.
+def typical_pair_distance(encoded: np.ndarray, n_pairs: int = N_PAIRS, *, random_state=0) -> float:
+    """The median distance between two different-valued rows, from a sample of random pairs.
 
     Pairs of identical rows are left out, so the value collapses to 0 only
-    when every row is the same. Deterministic (a fixed seed): the same data
-    gives the same audit.
+    when every row is the same. The pairs are drawn with ``random_state``
+    (the outliers check passes the audit's): the same data and seed give the
+    same audit.
 
     Examples
     --------
@@ -29,7 +31,7 @@ def typical_pair_distance(encoded: np.ndarray, n_pairs: int = N_PAIRS) -> float:
     n_rows = len(encoded)
     if n_rows < 2 or encoded.shape[1] == 0:
         return 0.0
-    rng = np.random.default_rng(0)
+    rng = random_generator(random_state)
     first = rng.integers(0, n_rows, n_pairs)
     second = rng.integers(0, n_rows, n_pairs)
     distances = np.sqrt(((encoded[first].astype(np.float64) - encoded[second]) ** 2).sum(axis=1))
@@ -79,7 +81,8 @@ class OutliersCheck(Check):
     title = "Outliers"
     thresholds = (0.0, 0.02, 0.1)
 
-    def __init__(self, n_neighbors: int = 10, iqr_factor: float = 3.0):
+    @keyword_only_after
+    def __init__(self, n_neighbors: int = 10, *, iqr_factor: float = 3.0):
         self.n_neighbors = n_neighbors
         self.iqr_factor = iqr_factor
 
@@ -92,7 +95,7 @@ class OutliersCheck(Check):
         graph = context.neighbor_graph(self.n_neighbors)
         isolation = graph.distances.mean(axis=1, dtype=np.float64)
         q1, median, q3 = np.quantile(isolation, [0.25, 0.5, 0.75])
-        floor = SCALE_FLOOR * typical_pair_distance(context.encoded)
+        floor = SCALE_FLOOR * typical_pair_distance(context.encoded, random_state=context.random_state)
         scale = max(q3 - q1, floor)
         fence = q3 + self.iqr_factor * scale
         is_issue = isolation > fence

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import Check, register_check
+from .._deprecation import keyword_only_after
+from ._base import Check, random_generator, register_check
 from ._render import shown_list
 from .._tabular import is_numeric_column
 
@@ -26,15 +27,19 @@ def _bin_codes(series: pd.Series, max_bins: int) -> np.ndarray:
     return pd.factorize(series.astype(object), use_na_sentinel=False)[0]
 
 
-def single_feature_balanced_accuracy(codes: np.ndarray, labels: np.ndarray, n_classes: int, rng) -> float:
+def random_halves(n_rows: int, random_state) -> np.ndarray:
+    """Each row's half, 0 or 1: a random split into two equal halves (the only random part of the check)."""
+    return random_generator(random_state).permutation(n_rows) % 2
+
+
+def single_feature_balanced_accuracy(codes: np.ndarray, labels: np.ndarray, n_classes: int, fold) -> float:
     """Out-of-sample balanced accuracy of "predict the majority label of the row's bin".
 
-    Two folds: the majority label of each bin is learnt on one half and
-    scored on the other; a bin unseen in the learning half predicts that
-    half's majority class.
+    Two folds, ``fold`` (each row's half, from :func:`random_halves`): the
+    majority label of each bin is learnt on one half and scored on the other;
+    a bin unseen in the learning half predicts that half's majority class.
     """
     n_bins = int(codes.max()) + 1
-    fold = rng.permutation(len(codes)) % 2
     predicted = np.empty(len(codes), dtype=np.int64)
     for learn in (0, 1):
         learning = fold == learn
@@ -68,6 +73,22 @@ class TargetLeakageCheck(Check):
     threshold : float, default=0.95
         Balanced accuracy from which a single feature is reported.
     max_bins : int, default=64
+        Keyword-only.
+    random_state : int or None, default=None
+        Seeds the split of the rows into two halves, the same halves for
+        every feature. ``None``: the audit's ``random_state``. Keyword-only.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import datafix as dfx
+    >>> from datafix.auditing.target_leakage import TargetLeakageCheck
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame({"noise": rng.normal(size=200), "label": rng.choice(["a", "b"], 200)})
+    >>> frame["ticket"] = frame["label"].map({"a": "A-1", "b": "B-7"})      # the label in disguise
+    >>> report = dfx.audit(frame, "label", checks=[TargetLeakageCheck(threshold=0.9)], random_state=0)
+    >>> report.results["target_leakage"].details["leaking_columns"]
+    ['ticket']
     """
 
     name = "target_leakage"
@@ -75,7 +96,8 @@ class TargetLeakageCheck(Check):
     unit = "columns"
     thresholds = (0.0, 0.0, 0.0)
 
-    def __init__(self, threshold: float = 0.95, max_bins: int = 64, random_state=0):
+    @keyword_only_after
+    def __init__(self, threshold: float = 0.95, *, max_bins: int = 64, random_state=None):
         self.threshold = threshold
         self.max_bins = max_bins
         self.random_state = random_state
@@ -94,12 +116,13 @@ class TargetLeakageCheck(Check):
         n_classes = len(context.classes)
         scores = {}
         n_bins = int(np.clip(context.n_rows // 10, 2, self.max_bins))  # about 5+ rows per bin and half
+        random_state = context.random_state if self.random_state is None else self.random_state
+        fold = random_halves(context.n_rows, random_state)
         for column in frame.columns:
             if column in context.kinds["constant"]:
                 continue
             codes = _bin_codes(frame[column], n_bins)
-            rng = np.random.default_rng(self.random_state)
-            scores[column] = single_feature_balanced_accuracy(codes, labels, n_classes, rng)
+            scores[column] = single_feature_balanced_accuracy(codes, labels, n_classes, fold)
         table = pd.DataFrame({"column": [str(c) for c in scores], "balanced_accuracy": list(scores.values())})
         table = table.sort_values("balanced_accuracy", ascending=False, ignore_index=True)
         leaking = table[table["balanced_accuracy"] >= self.threshold]
