@@ -110,3 +110,12 @@ def test_class_weighter_beta_is_keyword_only_with_a_warning_for_one_release():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dfx.ClassWeighter("effective_number", beta=0.9).fit_resample(X, Y)
+
+
+def test_the_old_name_of_the_named_class_weights_warns():
+    import datafix.weighting as weighting
+
+    with pytest.warns(FutureWarning, match="renamed to NAMED_CLASS_WEIGHTS"):
+        assert weighting.CLASS_WEIGHT_STRATEGIES == weighting.NAMED_CLASS_WEIGHTS
+    with pytest.raises(AttributeError):
+        weighting.NO_SUCH_NAME  # noqa: B018

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from numbers import Real
 
 import numpy as np
 
 from ._compat import Interval, StrOptions
-from ._deprecation import DEPRECATED, keyword_only_after, renamed_parameter
+from ._deprecation import DEPRECATED, REMOVED_IN, keyword_only_after, renamed_parameter
 from .base import BaseFix, Resampled
 from .validation import check_labels, check_sample_weight
 
@@ -16,16 +17,23 @@ __all__ = ["ClassWeighter", "compute_class_weights", "NAMED_CLASS_WEIGHTS"]
 
 #: The named class weightings a ``class_weight`` parameter takes (besides a dict).
 NAMED_CLASS_WEIGHTS = ("balanced", "effective_number", "inverse_sqrt")
-#: The old name of :data:`NAMED_CLASS_WEIGHTS`, kept for one release.
-CLASS_WEIGHT_STRATEGIES = NAMED_CLASS_WEIGHTS
+
+
+def __getattr__(name):
+    if name == "CLASS_WEIGHT_STRATEGIES":  # the old name, for one release
+        warnings.warn(f"datafix.weighting.CLASS_WEIGHT_STRATEGIES was renamed to NAMED_CLASS_WEIGHTS and the old "
+                      f"name will be removed in datafix {REMOVED_IN}.", FutureWarning, stacklevel=2)
+        return NAMED_CLASS_WEIGHTS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def compute_class_weights(y, class_weight="balanced", *, beta=0.999, sample_weight=None, strategy=DEPRECATED) -> dict:
     """Weight per class so that rare classes count more.
 
     ``class_weight`` names the formula (as scikit-learn's
-    ``class_weight="balanced"`` does) or gives the weights; with ``n_k`` the number of rows of class ``k`` (the sum of
-    their weights when ``sample_weight`` is given), ``n`` the total and ``K``
+    ``class_weight="balanced"`` does) or gives the weights. The formulas, with
+    ``n_k`` the number of rows of class ``k`` (the sum of their weights when
+    ``sample_weight`` is given), ``n`` the total and ``K``
     the number of classes:
 
     ``"balanced"``
