@@ -241,6 +241,16 @@ class _RenamedOption(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+class _IgnoredOption(argparse.Action):
+    """An option a command used to accept and ignore: still accepted for one release, with a warning."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ._deprecation import REMOVED_IN
+
+        print(f"datafix: warning: {parser.prog} has no parallel work, so {option_string} does nothing; it will be "
+              f"an error in datafix {REMOVED_IN}", file=sys.stderr)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from .auditing import CHECKS
 
@@ -305,7 +315,7 @@ def _build_parser() -> argparse.ArgumentParser:
     balance.add_argument("--output", required=True)
     balance.add_argument("--weight-column", default="sample_weight",
                          help="name of the weight column written by --by weights (default sample_weight)")
-    _common(balance)
+    _common(balance, parallel=False)
     _cluster_options(balance)
     return parser
 
@@ -351,8 +361,12 @@ def _check_scoring(names) -> None:
         get_scorers(list(names))  # unknown names: one line, before any work
 
 
-def _common(parser) -> None:
-    parser.add_argument("--n-jobs", type=int, default=None)
+def _common(parser, *, parallel: bool = True) -> None:
+    if parallel:
+        parser.add_argument("--n-jobs", type=int, default=None, help="parallel jobs for the fits and the neighbour "
+                                                                     "search (-1: every core)")
+    else:  # accepted and ignored until 0.2; a warning for one release, then an error
+        parser.add_argument("--n-jobs", type=int, action=_IgnoredOption, help=argparse.SUPPRESS)
     parser.add_argument("--random-state", type=int, default=0,
                         help="seed of the folds and samplers (default 0: the same file gives the same result)")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV input (default utf-8)")

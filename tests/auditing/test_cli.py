@@ -177,6 +177,15 @@ def test_balance_method_is_a_deprecated_alias_of_by(capsys, tmp_path, table):
     assert code == 0 and "--by" in help_text and "--method" not in help_text
 
 
+def test_balance_has_no_parallel_work_so_n_jobs_warns(capsys, tmp_path, table):
+    _, path = table
+    code, _, err = run_cli(capsys, "balance", path, "--target", "y", "--by", "weights", "--n-jobs", "2",
+                           "--output", str(tmp_path / "o.csv"))
+    assert code == 0 and "datafix: warning: datafix balance has no parallel work, so --n-jobs does nothing" in err
+    code, help_text, _ = run_cli(capsys, "balance", "--help")
+    assert "--n-jobs" not in help_text
+
+
 def test_smote_with_missing_values_is_a_data_error(capsys, tmp_path):
     code, _, err = run_cli(capsys, "balance", WINE, "--target", "cultivar", "--by", "smote", "--output",
                            str(tmp_path / "o.csv"))
