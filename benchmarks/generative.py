@@ -22,7 +22,7 @@ shared machine are noisy; compare ratios):
     Training time of each generator at 10k rows x 20 mixed columns with the
     default epochs, and identical rows from the same ``random_state``.
 
-Run: ``python benchmarks/generative.py [quality] [privacy] [timing] [--repeats 3] [--half tuning]``
+Run: ``python benchmarks/generative.py [quality] [privacy] [timing] [--repeats 3] [--half tuning] [--output scores.csv]``
 (default: quality and timing).
 """
 
@@ -174,7 +174,7 @@ MODELS = {
 }
 
 
-def quality(repeats: int, halves) -> pd.DataFrame:
+def quality(repeats: int, halves, output=None) -> pd.DataFrame:
     rows = []
     for name, (frame, target, half) in datasets().items():
         if half not in halves:
@@ -201,6 +201,11 @@ def quality(repeats: int, halves) -> pd.DataFrame:
         print(privacy_table.to_string(float_format=lambda v: f"{v:.3f}"), flush=True)
         for fix_name, row in privacy_table.iterrows():
             rows.append({"half": half, "dataset": name, "model": "privacy", "candidate": fix_name, **row.to_dict()})
+        scores = pd.DataFrame([row for row in rows if row["dataset"] == name and row["model"] != "privacy"])
+        print(scores.pivot_table(index=["model", "candidate"], values=SCORES).to_string(
+            float_format=lambda v: f"{v:.3f}"), flush=True)  # this table's scores now: a long run can be read as it goes
+        if output:
+            pd.DataFrame(rows).to_csv(output, index=False)
     return pd.DataFrame(rows)
 
 
@@ -308,11 +313,12 @@ def main():
     parser.add_argument("parts", nargs="*", default=["quality", "timing"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--half", choices=["tuning", "reporting", "both"], default="both")
+    parser.add_argument("--output", help="quality: write the scores of every finished table to this CSV as it goes")
     args = parser.parse_args()
     halves = ("tuning", "reporting") if args.half == "both" else (args.half,)
     print(load())
     if "quality" in args.parts:
-        report_quality(quality(args.repeats, halves))
+        report_quality(quality(args.repeats, halves, args.output))
     if "privacy" in args.parts:
         privacy(halves)
     if "timing" in args.parts:
