@@ -85,7 +85,7 @@ from .validation import check_features
 
 __all__ = [
     "NeighborGraph", "cluster_rows", "compute_neighbor_graph", "kneighbors", "choose_algorithm",
-    "NEIGHBOR_ALGORITHMS", "EXACT_MAX_ROWS", "map_in_threads", "search_threads",
+    "NEIGHBOR_ALGORITHMS", "EXACT_MAX_ROWS", "map_in_threads", "search_threads", "uses_self_search",
 ]
 
 #: The search algorithms: ``algorithm=`` of :func:`kneighbors`, :func:`compute_neighbor_graph` and the cleaners.
@@ -382,11 +382,13 @@ class _Prepared:
     to a whole number of blocks with rows whose score is huge.
     """
 
-    def __init__(self, X_fit: np.ndarray):
+    def __init__(self, X_fit: np.ndarray, scores: bool = True):
         self.center = X_fit.mean(axis=0, dtype=np.float64)
         self.X = np.subtract(X_fit, self.center, dtype=np.float64)
         self.norms = np.einsum("ij,ij->i", self.X, self.X)
         self.max_norm = float(np.sqrt(self.norms.max()))
+        if not scores:  # the self-search lays out its own float32 copies
+            return
         n_fit, n_features = self.X.shape
         self.block = _block_size(n_fit)
         n_padded = -(-n_fit // self.block) * self.block
@@ -499,6 +501,131 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
     _CHUNK_THREADS.run(search_chunk, range(0, n_queries, step), n_threads)
     progress.close()
     return distances, indices
+
+
+_SELF_TILE = 1024  # rows per tile of the symmetric self-search (4 MiB of float32 distances per tile pair)
+_SELF_MIN_ROWS = 8 * _SELF_TILE  # rows from which a graph of X among itself uses the symmetric self-search
+_SELF_MAX_NEIGHBORS = 64
+_REFINE_BATCH = 1 << 20  # candidate pairs refined in float64 at a time
+
+
+def _nonzero_2d(mask: np.ndarray):
+    """``np.nonzero`` of a C-contiguous 2-D mask, through the much faster 1-D search."""
+    flat = np.flatnonzero(mask)
+    rows = flat // mask.shape[1]
+    return rows, flat - rows * mask.shape[1]
+
+
+def uses_self_search(n_rows: int, k: int) -> bool:
+    """Whether an exact graph of ``n_rows`` rows among themselves uses the symmetric self-search.
+
+    That search computes each pair's distance once for both rows (see
+    :func:`compute_neighbor_graph`), so searching every row costs less than
+    searching a large part of them separately; the cleaners use this to
+    choose. It applies from a few thousand rows, for up to 64 neighbours.
+    """
+    return n_rows >= max(_SELF_MIN_ROWS, 2 * _SELF_TILE) and k <= min(_SELF_MAX_NEIGHBORS, _SELF_TILE // 4)
+
+
+def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
+    """Exact k nearest other rows of every row of ``prepared``, computing each pair's distance once.
+
+    The rows are put in the order of a few k-means clusters and cut into
+    tiles of about ``_SELF_TILE`` rows. For each pair of tiles ``I <= J`` one
+    float32 product gives ``|x_i - x_j|^2`` for every ``i`` in ``I`` and ``j``
+    in ``J``, which serves the rows of both tiles (half the products of a
+    search of every row against every row, and no larger temporaries than a
+    tile pair).
+
+    1. Within its own tile (its cluster, roughly) each row's k-th smallest
+       float32 distance, widened by twice the rigorous float32 error bound,
+       is a threshold that its true k nearest rows all pass (the k rows found
+       in the tile are real rows, so they bound the true k-th distance).
+    2. Every pair of tiles is scored; each row keeps, as candidates, the
+       columns under its threshold (a row minimum first tells which rows
+       have any).
+    3. The candidates' distances are recomputed in float64 from the
+       differences and ordered by ``(distance, index)``, exactly as
+       :func:`_exact_search` does; the answer is therefore the same.
+    """
+    X = prepared.X
+    n, n_features = X.shape
+    order = cluster_rows(X, max(1, n // _SELF_TILE)) if n > _SELF_TILE else np.zeros(n, dtype=np.intp)
+    order = np.argsort(order, kind="stable")
+    n_tiles = max(1, int(round(n / _SELF_TILE)))
+    edges = np.linspace(0, n, n_tiles + 1).astype(np.intp)  # equal tiles: each has at least k + 1 rows
+    sorted_rows = X[order]
+    # [x, |x|^2, 1] . [-2 y, 1, |y|^2] = |x - y|^2
+    left = np.empty((n, n_features + 2), dtype=np.float32)
+    left[:, :n_features] = sorted_rows
+    left[:, n_features] = prepared.norms[order]
+    left[:, n_features + 1] = 1.0
+    right = np.empty((n_features + 2, n), dtype=np.float32)
+    np.multiply(sorted_rows.T, -2.0, out=right[:n_features], casting="same_kind")
+    right[n_features] = 1.0
+    right[n_features + 1] = prepared.norms[order]
+    del sorted_rows
+    # rigorous bound on the float32 rounding of a distance (inputs, products, sums), per row
+    error = (n_features + 6) * _FLOAT32_EPS * (np.sqrt(prepared.norms[order]) + prepared.max_norm) ** 2
+    threshold = np.empty(n, dtype=np.float32)
+    n_threads = _CHUNK_THREADS.threads()
+    progress = Progress(n_tiles * (n_tiles + 1) // 2, enabled=verbose, label="datafix.neighbors exact self-search",
+                        unit="tile pair", min_interval=2.0)
+
+    def own_tile(tile):
+        start, stop = edges[tile], edges[tile + 1]
+        scores = left[start:stop] @ right[:, start:stop]
+        np.fill_diagonal(scores, np.inf)
+        kth = np.partition(scores, k - 1, axis=1)[:, k - 1].astype(np.float64)
+        limit = kth + 2.0 * error[start:stop]
+        limit32 = limit.astype(np.float32)
+        low = limit32 < limit  # rounded down: round up instead, so that the threshold stays rigorous
+        limit32[low] = np.nextafter(limit32[low], np.float32(np.inf))
+        threshold[start:stop] = limit32
+        rows, cols = _nonzero_2d(scores <= limit32[:, None])
+        progress.advance(1)
+        return rows + start, cols + start
+
+    def tile_row(tile):
+        start, stop = edges[tile], edges[tile + 1]
+        found_rows, found_cols = [], []
+        mine = threshold[start:stop]
+        for other in range(tile + 1, n_tiles):
+            first, last = edges[other], edges[other + 1]
+            scores = left[start:stop] @ right[:, first:last]
+            theirs = threshold[first:last]
+            hit = np.flatnonzero(scores.min(axis=1) <= mine)
+            if len(hit):
+                rows, cols = _nonzero_2d(scores[hit] <= mine[hit, None])
+                found_rows.append(hit[rows] + start)
+                found_cols.append(cols + first)
+            hit = np.flatnonzero(scores.min(axis=0) <= theirs)
+            if len(hit):
+                # those rows of the other tile scored again, row by row (a column gather is slow); the new
+                # float32 values obey the same error bound
+                again = left[first + hit] @ right[:, start:stop]
+                rows, cols = _nonzero_2d(again <= theirs[hit, None])
+                found_rows.append(hit[rows] + first)
+                found_cols.append(cols + start)
+        progress.advance(n_tiles - 1 - tile)
+        if not found_rows:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return np.concatenate(found_rows), np.concatenate(found_cols)
+
+    tiles = list(range(n_tiles))
+    pieces = _CHUNK_THREADS.run(own_tile, tiles, n_threads)
+    # the tiles with the most partners first, so that the threads finish together
+    pieces += _CHUNK_THREADS.run(tile_row, tiles, n_threads)
+    progress.close()
+    rows = order[np.concatenate([piece[0] for piece in pieces])]
+    cols = order[np.concatenate([piece[1] for piece in pieces])]
+    del pieces
+    dist = np.empty(len(rows), dtype=np.float64)
+    for first in range(0, len(rows), _REFINE_BATCH):
+        part = slice(first, first + _REFINE_BATCH)
+        diff = X[rows[part]] - X[cols[part]]
+        np.sqrt(np.einsum("ij,ij->i", diff, diff), out=dist[part])
+    return _select(rows, cols, dist, n, k)
 
 
 def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int, center=None) -> np.ndarray:
@@ -667,6 +794,10 @@ def _order_by_distance_then_index(distance, index, k):
 
 def _exact(X_fit, X_query, k, exclude, chunk_size, verbose):
     """Exact search of raw (uncentred) rows; ``X_query is X_fit`` searches X among itself without a second copy."""
+    n_fit = X_fit.shape[0]
+    if (X_query is X_fit and chunk_size is None and exclude is not None and uses_self_search(n_fit, k)
+            and np.array_equal(exclude, np.arange(n_fit))):
+        return _exact_self_search(_Prepared(X_fit, scores=False), k, verbose)
     prepared = _Prepared(X_fit)
     Q = prepared.X if X_query is X_fit else prepared.center_queries(X_query)
     return _exact_search(prepared, Q, k, exclude, chunk_size, verbose)

@@ -61,8 +61,11 @@ def reference_enn(X, y, n_neighbors, kind_sel, clean_labels, found=None):
 
 
 @contextmanager
-def engine_settings(chunk_rows=None, threads=1, rows_per_cluster=None, prune_min_rows=None):
-    """Run the cleaners with other query chunks, BLAS/chunk threads and bound clusters."""
+def engine_settings(chunk_rows=None, threads=1, rows_per_cluster=None, prune_min_rows=None, self_tile=None):
+    """Run the cleaners with other query chunks, BLAS/chunk threads, bound clusters and self-search tiles.
+
+    ``self_tile`` turns on the symmetric self-search (normally from 8192 rows) with tiles of that many rows.
+    """
     with ExitStack() as stack:
         patch = stack.enter_context(pytest.MonkeyPatch.context())
         if chunk_rows is not None:  # the chunk is the budget divided by the fit rows, at least 16 rows
@@ -71,6 +74,12 @@ def engine_settings(chunk_rows=None, threads=1, rows_per_cluster=None, prune_min
             patch.setattr(_kernels, "_ROWS_PER_CLUSTER", rows_per_cluster)
         if prune_min_rows is not None:
             patch.setattr(_kernels, "_PRUNE_MIN_ROWS", prune_min_rows)
+        if self_tile is not None:  # and used whenever it applies (no pruning; Tomek links search every row)
+            patch.setattr(neighbors, "_SELF_TILE", self_tile)
+            patch.setattr(neighbors, "_SELF_MIN_ROWS", 0)
+            patch.setattr(_kernels, "_SELF_SEARCH_FROM", 0.0)
+            if prune_min_rows is None:
+                patch.setattr(_kernels, "_PRUNE_MIN_ROWS", 10**9)
         stack.enter_context(threadpool_limits(threads, user_api="blas"))
         yield
 
@@ -80,6 +89,8 @@ SETTINGS = {
     "16-row-chunks-2-threads": {"chunk_rows": 16, "threads": 2},
     "4-threads-small-clusters": {"threads": 4, "rows_per_cluster": 150, "prune_min_rows": 100},
     "16-row-chunks-large-clusters-always-pruned": {"chunk_rows": 16, "rows_per_cluster": 5000, "prune_min_rows": 10},
+    "self-search-64-row-tiles-2-threads": {"self_tile": 64, "threads": 2},
+    "self-search-300-row-tiles": {"self_tile": 300},
 }
 
 CLEANERS = {
@@ -156,6 +167,14 @@ def test_the_graph_with_duplicates_is_the_same_for_every_chunk_size_and_thread_c
             with threadpool_limits(threads, user_api="blas"):
                 graph = neighbors.compute_neighbor_graph(X, 6, chunk_size=chunk_size)
             np.testing.assert_array_equal(graph.indices, expected, err_msg=f"chunk_size={chunk_size}, {threads}")
+    reference = neighbors.compute_neighbor_graph(X, 6)
+    for self_tile in (24, 64, 250):  # the symmetric self-search, forced on these few rows
+        for threads in (1, 2):
+            with engine_settings(threads=threads, self_tile=self_tile):
+                assert neighbors.uses_self_search(len(X), 6)
+                graph = neighbors.compute_neighbor_graph(X, 6)
+            np.testing.assert_array_equal(graph.indices, expected, err_msg=f"self_tile={self_tile}, {threads}")
+            np.testing.assert_array_equal(graph.distances, reference.distances)
 
 
 def test_a_duplicate_is_a_neighbour_at_distance_zero_but_the_row_itself_never_is():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..neighbors import cluster_rows, kneighbors, map_in_threads
+from ..neighbors import cluster_rows, compute_neighbor_graph, kneighbors, map_in_threads, uses_self_search
 from ._base import mode_code
 
 # Pruning pays when the exact "nearest row of another class" searches cost much
@@ -21,6 +21,9 @@ _PRUNING_SAMPLE = 500
 _PRUNE_MIN_ROWS = 2000
 _ROWS_PER_CLUSTER = 1000
 _ROUNDING_MARGIN = 1e-9
+# searching every row among the rows computes each distance once (datafix.neighbors' self-search): worth it
+# as soon as this fraction of the rows must be searched
+_SELF_SEARCH_FROM = 0.6
 
 
 def _rows_of(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -139,7 +142,14 @@ class EditingState:
                 undecided = self._decide_cheaply(stale, rows, alive)
         if len(undecided):
             self.n_exact += len(undecided)
-            _, found = kneighbors(_rows_of(X, rows), X[undecided], K, algorithm=self.algorithm, exclude=local[undecided])
+            if self.algorithm == "exact" and len(undecided) >= _SELF_SEARCH_FROM * len(rows) and uses_self_search(
+                len(rows), K
+            ):
+                found = compute_neighbor_graph(_rows_of(X, rows), K).indices[local[undecided]]
+            else:
+                _, found = kneighbors(
+                    _rows_of(X, rows), X[undecided], K, algorithm=self.algorithm, exclude=local[undecided]
+                )
             self.lists[undecided] = rows[found]
             self.exact[undecided] = True
             self.valid[undecided] = True
@@ -246,6 +256,8 @@ def nearest_neighbor_largest_first(X, codes, n_classes) -> np.ndarray:
     nearest = np.full(n, -1, dtype=np.intp)
     largest = int(np.argmax(np.bincount(codes, minlength=n_classes)))
     outside = np.flatnonzero(codes != largest)
+    if len(outside) >= _SELF_SEARCH_FROM * n and uses_self_search(n, 1):  # several classes of similar size
+        return compute_neighbor_graph(X, 1).indices[:, 0]
     if len(outside):
         nearest[outside] = kneighbors(X, X[outside], 1, exclude=outside)[1][:, 0]
     targets = nearest[outside]
