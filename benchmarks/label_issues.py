@@ -31,7 +31,21 @@ Three parts:
    clean minority rows flagged, and the minority recall of a downstream model
    after LabelCleaner against no cleaning.
 
+5. **Regression** (issue 13): generated and scikit-learn regression sets with
+   unscaled features and 2% or 5% of the targets shifted by 3 to 8 residual
+   standard deviations (the out-of-fold residual SD of the better of the two
+   models on the clean target). datafix's residual rule (a grid of
+   thresholds, with and without one refit) against cleanlab's regression
+   ``CleanLearning`` with the same base model on the same encoded features
+   and the same first folds; precision, recall and F1 against the shifted
+   rows. Tune half and report half, as in the protocol.
+6. **Multi-label**: one label flipped in 10% of the rows of
+   ``make_multilabel_classification`` sets; F1 against the flips, and whether
+   the mask equals cleanlab's multi-label filter on the same probabilities.
+
     python benchmarks/label_issues.py --part protocol
+    python benchmarks/label_issues.py --part regression --half tune   # then --half report, once
+    python benchmarks/label_issues.py --part multilabel
     python benchmarks/label_issues.py            # full sizes
     python benchmarks/label_issues.py --quick    # 10k synthetic rows, 100k x 10 probabilities
     python benchmarks/label_issues.py --quick --part estimators   # how the default estimator was chosen
@@ -377,13 +391,163 @@ def protocol(halves=("tune", "report")):
             print(f"{name:<24}{kind:<10}{cells[0]:>16}{cells[1]:>20}{cells[2]:>22}")
 
 
+# --- continuous and multi-label targets (issue 13) -------------------------------------------------------------
+
+def regression_datasets(half):
+    """(name, X, y) of one half; unscaled features. The halves share no dataset."""
+    from sklearn.datasets import load_diabetes, make_friedman1, make_friedman2, make_regression
+
+    if half == "tune":
+        X, y = make_regression(1500, 20, n_informative=10, noise=10.0, random_state=11)
+        yield "linear_A", _unscaled(X, 11), y
+        X, y = make_friedman1(1500, 10, noise=1.0, random_state=12)
+        yield "friedman1_A", _unscaled(X, 12), y
+        yield "diabetes", *load_diabetes(return_X_y=True)
+    else:
+        X, y = make_regression(2500, 15, n_informative=8, noise=20.0, random_state=21)
+        yield "linear_B", _unscaled(X, 21), y
+        X, y = make_friedman1(2500, 12, noise=0.5, random_state=22)
+        yield "friedman1_B", _unscaled(X, 22), y
+        X, y = make_friedman2(1500, noise=30.0, random_state=23)
+        yield "friedman2", _unscaled(X, 23), y
+
+
+def regression_models():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import RidgeCV
+
+    return {"RidgeCV": RidgeCV(), "HistGradientBoosting": HistGradientBoostingRegressor(random_state=0)}
+
+
+def inject_outlying_targets(y, residual_sd, rate, seed):
+    """Shift ``rate`` of the targets by 3 to 8 residual standard deviations, up or down; (y_noisy, is_shifted)."""
+    rng = np.random.default_rng(seed)
+    shifted = np.zeros(len(y), dtype=bool)
+    shifted[rng.choice(len(y), int(round(rate * len(y))), replace=False)] = True
+    y_noisy = y.astype(np.float64).copy()
+    y_noisy[shifted] += rng.choice([-1.0, 1.0], shifted.sum()) * rng.uniform(3, 8, shifted.sum()) * residual_sd
+    return y_noisy, shifted
+
+
+REGRESSION_GRID = [(threshold, 0) for threshold in (2.5, 3.0, 3.5, 4.0, 5.0)] + [(t, 1) for t in (3.0, 3.5, 4.0)]
+
+
+def regression(halves=("tune", "report")):
+    """Detection of outlying targets: datafix's rule (grid of thresholds and refit rounds) against cleanlab's
+    regression CleanLearning, on the same encoded features, the same base model and the same folds."""
+    from cleanlab.regression.learn import CleanLearning as RegressionCleanLearning
+    from sklearn.model_selection import KFold, cross_val_predict
+    from threadpoolctl import threadpool_limits
+
+    from datafix._tabular import encode_features
+    from datafix.labels.regression import regression_issues
+
+    print(f"load average {os.getloadavg()[0]:.1f}; OpenMP/BLAS threads limited to 1 (shared machine)")
+    for half in halves:
+        print(f"\n== Regression, {half} half: outlying targets (3-8 residual SDs) against injected truth ==")
+        print(f"{'data':<13}{'rate':>5}{'seed':>5} {'model':<21}{'rule':<22}{'precision':>10}{'recall':>8}{'F1':>7}"
+              f"{'flagged':>8}{'seconds':>9}")
+        totals = {}
+        for name, X, y in regression_datasets(half):
+            encoded = encode_features(X)
+            with threadpool_limits(1):
+                sd = min(np.std(y - cross_val_predict(model, encoded, y, cv=KFold(5, shuffle=True, random_state=0)))
+                         for model in regression_models().values())
+            for rate, seed in ((0.02, 0), (0.05, 1)):
+                y_noisy, shifted = inject_outlying_targets(y, sd, rate, seed + (0 if half == "tune" else 100))
+                for label, model in regression_models().items():
+                    # cleanlab's CleanLearning(seed=seed) seeds numpy's global generator and then shuffles its
+                    # first KFold with it: the same folds
+                    np.random.seed(seed)
+                    folds = list(KFold(5, shuffle=True).split(encoded))
+                    rows = []
+                    with threadpool_limits(1):
+                        started = time.perf_counter()
+                        first = regression_issues(encoded, None, y_noisy, estimator=model, folds=folds,
+                                                  refit_rounds=0)["suggested_label"].to_numpy()
+                        first_seconds = time.perf_counter() - started
+                        for threshold, rounds in REGRESSION_GRID:
+                            started = time.perf_counter()
+                            if rounds == 0:  # the first round's predictions, cut at each threshold
+                                found = regression_issues(None, None, y_noisy, predictions=first,
+                                                          threshold=threshold)
+                            else:
+                                found = regression_issues(encoded, None, y_noisy, estimator=model, folds=folds,
+                                                          threshold=threshold, refit_rounds=rounds)
+                            if rounds == 0:
+                                started -= first_seconds
+                            rows.append((f"datafix |z|>{threshold} refit {rounds}",
+                                         found["is_label_issue"].to_numpy(), time.perf_counter() - started))
+                        started = time.perf_counter()
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            learning = RegressionCleanLearning(model, cv_n_folds=5, seed=seed)
+                            flagged = learning.find_label_issues(encoded, y_noisy)["is_label_issue"].to_numpy()
+                        rows.append(("cleanlab CleanLearning", flagged, time.perf_counter() - started))
+                    for rule, flagged, seconds in rows:
+                        precision, recall, f1 = scores(shifted, flagged)
+                        totals.setdefault((label, rule), []).append((precision, recall, f1, seconds))
+                        print(f"{name:<13}{rate:>5.0%}{seed:>5} {label:<21}{rule:<22}{precision:>10.3f}"
+                              f"{recall:>8.3f}{f1:>7.3f}{int(flagged.sum()):>8}{seconds:>9.2f}")
+        print(f"\n-- {half} half, means over {len(next(iter(totals.values())))} cases --")
+        print(f"{'model':<21}{'rule':<26}{'precision':>10}{'recall':>8}{'F1':>7}{'seconds':>9}")
+        for (label, rule), values in totals.items():
+            values = np.array(values)
+            print(f"{label:<21}{rule:<26}{values[:, 0].mean():>10.3f}{values[:, 1].mean():>8.3f}"
+                  f"{values[:, 2].mean():>7.3f}{values[:, 3].mean():>9.2f}")
+
+
+def multilabel(halves=("tune", "report")):
+    """Multi-label: datafix's flags against injected flips; cleanlab's multi-label filter on the same probabilities."""
+    import cleanlab.multilabel_classification.filter as multilabel_filter
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.model_selection import KFold
+
+    from datafix._tabular import encode_features
+    from datafix.labels.multilabel import _label_lists, default_multilabel_classifier
+    from datafix.labels.out_of_fold import _run_folds
+
+    # sklearn's generator draws the labels of a row from a topic model (ambiguous even before any flip); the
+    # "tags" sets are tags a model can learn: label j is on where a linear score of the features is positive
+    settings = {"tune": [("sklearn", 1500, 20, 5, 1), ("sklearn", 2000, 30, 8, 2), ("tags", 2000, 10, 4, 5)],
+                "report": [("sklearn", 2500, 25, 6, 3), ("sklearn", 1500, 15, 4, 4), ("tags", 3000, 12, 6, 6)]}
+    for half in halves:
+        print(f"\n== Multi-label, {half} half: one label flipped in 10% of the rows ==")
+        print(f"{'data':<38}{'precision':>10}{'recall':>8}{'F1':>7}{'same mask as cleanlab':>23}")
+        for kind, n_rows, n_features, n_labels, seed in settings[half]:
+            rng = np.random.default_rng(seed)
+            if kind == "sklearn":
+                X, Y = make_multilabel_classification(n_rows, n_features, n_classes=n_labels, n_labels=2,
+                                                      random_state=seed)
+            else:
+                X = _unscaled(rng.normal(size=(n_rows, n_features)), seed)
+                scores_ = (X - X.mean(axis=0)) / X.std(axis=0) @ rng.normal(size=(n_features, n_labels))
+                Y = (scores_ + rng.normal(scale=0.5, size=scores_.shape) > 0).astype(int)
+            flipped = np.zeros(n_rows, dtype=bool)
+            flipped[rng.choice(n_rows, n_rows // 10, replace=False)] = True
+            Y_noisy = Y.copy()
+            columns = rng.integers(0, n_labels, flipped.sum())
+            Y_noisy[flipped, columns] = 1 - Y_noisy[flipped, columns]
+            found = dfx.find_label_issues(X, Y_noisy, random_state=0)
+            encoded = encode_features(X)
+            folds = list(KFold(5, shuffle=True, random_state=0).split(encoded))
+            proba = _run_folds(default_multilabel_classifier(), encoded, Y_noisy, folds, n_labels, output="multilabel")
+            by_cleanlab = multilabel_filter.find_label_issues(_label_lists(Y_noisy), proba)
+            same = np.array_equal(by_cleanlab, found["is_label_issue"].to_numpy())
+            precision, recall, f1 = scores(flipped, found["is_label_issue"].to_numpy())
+            label = f"{kind} {n_rows}x{n_features}, {n_labels} labels, seed {seed}"
+            print(f"{label:<38}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{str(same):>23}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     parser.add_argument("--part", choices=["detection", "downstream", "speed", "speed-proba", "speed-whole", "estimators",
-                                           "protocol"], action="append",
+                                           "protocol", "regression", "multilabel"], action="append",
                         help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
                              "the default model with gradient boosting and is slow)")
+    parser.add_argument("--half", choices=["tune", "report"], action="append",
+                        help="regression / multilabel: only this half (default both)")
     args = parser.parse_args()
     n_synthetic = 10_000 if args.quick else 100_000
     parts = args.part or ["detection", "downstream", "speed"]
@@ -396,6 +560,10 @@ def main():
         estimators(n_synthetic)
     if "protocol" in parts:
         protocol()
+    if "regression" in parts:
+        regression(args.half or ("tune", "report"))
+    if "multilabel" in parts:
+        multilabel(args.half or ("tune", "report"))
     speed_parts = ("speed-proba", "speed-whole") if "speed" in parts else [p for p in parts if p.startswith("speed")]
     speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000, speed_parts)
 

@@ -190,7 +190,9 @@ def take_rows(X, source_indices, is_synthetic=None, X_synthetic=None):
 
 
 def _wrap_labels(y_original, y_values: np.ndarray, index: pd.Index | None):
-    """Return labels in the container the caller used (Series stays Series)."""
+    """Return labels in the container the caller used (Series stays Series, a DataFrame of labels stays one)."""
+    if isinstance(y_original, pd.DataFrame):
+        return pd.DataFrame(y_values, index=index, columns=y_original.columns).astype(y_original.dtypes.to_dict())
     if isinstance(y_original, pd.Series):
         series = pd.Series(y_values, index=index, name=y_original.name)
         try:
@@ -252,6 +254,13 @@ class BaseFix(BaseEstimator):
             X, numeric=self._requires_numeric, allow_nan=self._allow_nan, allow_sparse=self._allow_sparse
         )
 
+    def _check_target(self, y, n_rows):
+        """Validate ``y`` and return its values as an array (class labels, 1-D, by default).
+
+        A fix that takes other targets (a multi-label 0/1 matrix) overrides this.
+        """
+        return check_labels(y, n_rows=n_rows)
+
     def _fit_resample(self, X, y, sample_weight) -> Resampled:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -276,9 +285,9 @@ class BaseFix(BaseEstimator):
         validate_params(self)
         X_checked = self._check_features(X)
         n_rows = num_rows(X_checked)
-        y_values = check_labels(y, n_rows=n_rows)
+        y_values = self._check_target(y, n_rows)
         weights = check_sample_weight(sample_weight, n_rows)
-        self.classes_ = np.unique(y_values)
+        self.classes_ = np.unique(y_values) if y_values.ndim == 1 else np.arange(y_values.shape[1])
         self.n_features_in_ = X_checked.shape[1] if len(X_checked.shape) == 2 else None
         if isinstance(X_checked, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X_checked.columns, dtype=object)
@@ -301,7 +310,7 @@ class BaseFix(BaseEstimator):
         self.is_synthetic_ = synthetic
         X_out = take_rows(X_checked, source, synthetic, result.X_synthetic)
         index = X_out.index if isinstance(X_out, pd.DataFrame) else None
-        if index is None and isinstance(y, pd.Series):
+        if index is None and isinstance(y, (pd.Series, pd.DataFrame)):
             index = _output_index(y.index, source, synthetic)
         y_out = _wrap_labels(y, y_out, index)
         if weights_out is None:

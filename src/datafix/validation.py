@@ -23,6 +23,7 @@ __all__ = [
     "check_hashable_cells",
     "check_labels",
     "check_sample_weight",
+    "is_continuous_target",
     "num_rows",
     "warn_similar_labels",
 ]
@@ -212,14 +213,8 @@ def check_classification_target(values, *, name: str = "y") -> None:
     ...
     ValueError: target column 'price' looks continuous (100 distinct numbers, not whole numbers, e.g. 0.0101); ...
     """
-    values = np.asarray(values)
-    if values.dtype.kind not in "fc" or not len(values):
-        return
-    finite = values[np.isfinite(values)]
-    if not len(finite) or np.all(finite == np.round(finite)):
-        return
-    distinct = np.unique(finite)
-    if len(distinct) <= max(CONTINUOUS_MIN_VALUES, CONTINUOUS_SHARE * len(values)):
+    distinct = _continuous_values(values)
+    if distinct is None:
         return
     example = next(v for v in distinct if v != np.round(v))
     raise ValueError(
@@ -227,6 +222,35 @@ def check_classification_target(values, *, name: str = "y") -> None:
         f"datafix works on class labels, and it has no regression path. Pass a column of classes, or bin "
         f"the numbers into classes first (e.g. pd.qcut(values, 4, labels=False))."
     )
+
+
+def _continuous_values(values):
+    """The distinct values of a target that looks continuous (see :func:`is_continuous_target`), else None."""
+    values = np.asarray(values)
+    if values.ndim != 1 or values.dtype.kind not in "fc" or not len(values):
+        return None
+    finite = values[np.isfinite(values)]
+    if not len(finite) or np.all(finite == np.round(finite)):
+        return None
+    distinct = np.unique(finite)
+    if len(distinct) <= max(CONTINUOUS_MIN_VALUES, CONTINUOUS_SHARE * len(values)):
+        return None
+    return distinct
+
+
+def is_continuous_target(values) -> bool:
+    """Whether a 1-D target holds a continuous quantity rather than classes (the rule of
+    :func:`check_classification_target`: float values, not all whole numbers, more than 20 distinct values and
+    more than 5% of the rows).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.validation import is_continuous_target
+    >>> is_continuous_target(np.linspace(0, 1, 100)), is_continuous_target(np.array([0.5, 1.0, 1.5] * 30))
+    (True, False)
+    """
+    return _continuous_values(values) is not None
 
 
 def check_column_names(frame: pd.DataFrame, *, name: str = "X") -> None:

@@ -235,12 +235,14 @@ def test_bad_groups_and_weights(kwargs, message):
         find_label_issues(X, y, **kwargs)
 
 
-def test_continuous_and_two_dimensional_targets_are_refused():
+def test_continuous_and_two_dimensional_targets_take_their_own_paths():
     X = np.random.default_rng(0).normal(size=(100, 3))
-    with pytest.raises(ValueError, match="looks continuous"):
-        find_label_issues(X, np.linspace(0, 1, 100) + 0.001)
-    with pytest.raises(ValueError, match="must be 1-D"):
+    continuous = find_label_issues(X, np.linspace(0, 1, 100) + 0.001, predictions=np.linspace(0, 1, 100))
+    assert continuous.attrs["target_type"] == "continuous"  # tests/labels/test_targets.py has the rest
+    with pytest.raises(ValueError, match="present in only 0 rows"):
         find_label_issues(X, np.zeros((100, 2)))
+    with pytest.raises(ValueError, match="must be 1-D"):
+        find_label_issues(X, np.zeros((100, 2, 2)))
 
 
 # --- instance-dependent noise ----------------------------------------------------------------------------------

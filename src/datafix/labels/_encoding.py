@@ -4,10 +4,10 @@
   judge the labels when the user gives none. A standardised logistic
   regression, with imputation and one-hot encoding for DataFrames with
   categorical or missing values. It was chosen by measurement
-  (``benchmarks/label_issues.py``): combined with the neighbour evidence it
-  detects label errors about as well as histogram gradient boosting on the
-  benchmark data sets, at a small fraction of the time (digits: under a
-  second against minutes for boosting's ten one-vs-rest tree ensembles).
+  (``benchmarks/label_issues.py --part estimators``; the numbers are in the
+  guide's benchmark notes): combined with the neighbour evidence it detects
+  label errors about as well as histogram gradient boosting on the
+  benchmark data sets, at a small fraction of the time.
 * :func:`encode_for_neighbors`: the shared encoding of
   :func:`datafix._tabular.encode_features`, which the default model of
   :func:`datafix.find_label_issues` and the neighbour search both read.
@@ -61,7 +61,7 @@ def make_default_estimator(X):
     if isinstance(X, pd.DataFrame):  # the same imputation and encoding a recommended pipeline uses
         imputer, encoder = make_preprocessing(X, scale=True)
         return make_pipeline(imputer, encoder, model)
-    if not _has_missing(X):  # nothing to impute: an imputer would only copy the data (measured: +210 MiB on 1M x 20)
+    if not _has_missing(X):  # nothing to impute: an imputer would only copy the data (a second copy of X)
         return make_pipeline(StandardScaler(), model)
     return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(), model)
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._compat import HasMethods, Interval, StrOptions
 from ..base import BaseFix, Resampled
-from .issues import LABEL_ISSUE_METHODS, find_label_issues
+from .issues import LABEL_ISSUE_METHODS, TARGET_TYPES, find_label_issues, target_type_of
 
 __all__ = ["LabelCleaner", "LABEL_CLEANER_ACTIONS", "limit_per_class", "relabel_is_justified"]
 
@@ -93,7 +93,17 @@ class LabelCleaner(BaseFix):
         keeps its label;
     ``action="downweight"``
         multiplies each flagged row's weight (1 when no weights came in) by
-        its ``label_quality``; the output always carries weights.
+        its ``label_quality`` (for a continuous target by Huber's weight
+        ``threshold / |residual_score|``, as if its residual were at the
+        threshold: ``label_quality`` there is below ``exp(-threshold)``, which
+        would amount to dropping the row); the output always carries weights.
+
+    A continuous ``y`` (a regression target) or a 2-D 0/1 ``y`` (multi-label)
+    is judged as :func:`datafix.find_label_issues` judges it (out-of-fold
+    residuals, or cleanlab's multi-label confident learning); ``"drop"`` and
+    ``"downweight"`` work as above, ``"relabel"`` is refused (there is no
+    class to move a row to). For these targets ``max_class_fraction`` caps
+    the share of *all* rows acted on.
 
     No class loses (is dropped, relabelled or down-weighted in) more than
     ``max_class_fraction`` of its rows: where confident learning flags more,
@@ -106,9 +116,9 @@ class LabelCleaner(BaseFix):
 
     Parameters
     ----------
-    estimator : classifier with ``predict_proba``, optional
-        The model for the out-of-fold probabilities; ``None`` uses
-        :func:`datafix.labels.make_default_estimator`.
+    estimator : classifier with ``predict_proba`` (or a regressor, for a continuous y), optional
+        The model for the out-of-fold probabilities (predictions); ``None``
+        uses the default model of :func:`datafix.find_label_issues`.
     action : {"drop", "relabel", "downweight"}, default="drop"
     method : {"auto", "confident_learning", "knn"}, default="auto"
         See :func:`datafix.find_label_issues`.
@@ -122,6 +132,9 @@ class LabelCleaner(BaseFix):
         Parallel folds through joblib (a Dask or Ray backend distributes them).
     random_state : int, RandomState instance or None, default=None
         Makes the folds reproducible.
+    target_type : {"auto", "classes", "continuous", "multilabel"}, default="auto"
+        What ``y`` holds; ``"auto"`` detects it (see
+        :func:`datafix.labels.issues.target_type_of`).
 
     Attributes
     ----------
@@ -134,7 +147,11 @@ class LabelCleaner(BaseFix):
         flagged rows within ``max_class_fraction`` of each class (and, for
         ``"relabel"``, with a justified move).
     classes_ : ndarray
-        The classes of the training labels.
+        The classes of the training labels (for a multi-label y, the label
+        names: its DataFrame's columns, else the column positions).
+    target_type_ : str
+        What ``y`` was found to hold: ``"classes"``, ``"continuous"`` or
+        ``"multilabel"``.
     source_indices_, is_synthetic_ : ndarray
         Provenance: the kept rows (``"drop"``) or every row.
 
@@ -152,20 +169,33 @@ class LabelCleaner(BaseFix):
     >>> relabelled = LabelCleaner(action="relabel", random_state=0).fit_resample(X, y_noisy)[1]
     >>> bool((relabelled == y).mean() > (y_noisy == y).mean())
     True
+
+    A continuous target: the rows with outlying values are dropped.
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> y = X @ [1.0, 2.0, -1.0] + rng.normal(scale=0.1, size=200)
+    >>> y[:4] += 5.0
+    >>> cleaner = LabelCleaner(Ridge(), random_state=0).fit(X, y)
+    >>> np.flatnonzero(cleaner.is_cleaned_).tolist()
+    [0, 1, 2, 3]
     """
 
     _parameter_constraints = {
-        "estimator": [None, HasMethods(["fit", "predict_proba"])],
+        "estimator": [None, HasMethods(["fit", "predict"])],
         "action": [StrOptions(set(LABEL_CLEANER_ACTIONS))],
         "method": [StrOptions(set(LABEL_ISSUE_METHODS))],
         "cv": [Interval(Integral, 2, None, closed="left"), "cv_object"],
         "max_class_fraction": [None, Interval(Real, 0, 1, closed="right")],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
+        "target_type": [StrOptions(set(TARGET_TYPES))],
     }
 
     def __init__(self, estimator=None, *, action="drop", method="auto", cv=5,
-                 max_class_fraction=DEFAULT_MAX_CLASS_FRACTION, n_jobs=None, random_state=None):
+                 max_class_fraction=DEFAULT_MAX_CLASS_FRACTION, n_jobs=None, random_state=None, target_type="auto"):
         self.estimator = estimator
         self.action = action
         self.method = method
@@ -173,8 +203,39 @@ class LabelCleaner(BaseFix):
         self.max_class_fraction = max_class_fraction
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.target_type = target_type
+
+    def _check_target(self, y, n_rows):
+        """Class labels as every fix takes them, or a multi-label 0/1 matrix (its values, checked)."""
+        target = target_type_of(y, self.target_type)
+        if target == "continuous" and self.action == "relabel":
+            raise ValueError(
+                "action='relabel' needs class labels, but y is continuous; use action='drop' or "
+                "action='downweight' for outlying target values."
+            )
+        if target == "multilabel" and self.action == "relabel":
+            raise ValueError(
+                "action='relabel' needs one class label per row, but y is a multi-label matrix; use action='drop' "
+                "or action='downweight'."
+            )
+        self.target_type_ = target
+        if target == "multilabel":
+            from .multilabel import check_multilabel_target
+
+            self._label_names = check_multilabel_target(y, n_rows)[1]
+            return y.to_numpy() if hasattr(y, "to_numpy") else (y.toarray() if hasattr(y, "toarray") else np.asarray(y))
+        if target == "continuous":
+            from .regression import check_target_values
+
+            check_target_values(y, n_rows)
+            return y.to_numpy(copy=True) if hasattr(y, "to_numpy") else np.array(y, copy=True)
+        return super()._check_target(y, n_rows)
 
     def _fit_resample(self, X, y, sample_weight):
+        if self.target_type_ == "multilabel":  # the label names travel with the matrix
+            import pandas as pd
+
+            y = pd.DataFrame(y, columns=self._label_names)
         issues = find_label_issues(
             X,
             y,
@@ -184,10 +245,25 @@ class LabelCleaner(BaseFix):
             sample_weight=sample_weight if self.estimator is None or _takes_weights(self.estimator) else None,
             n_jobs=self.n_jobs,
             random_state=self.random_state,
+            target_type=self.target_type_,
         )
         self.label_issues_ = issues
         is_issue = issues["is_label_issue"].to_numpy(dtype=bool)
         self.n_issues_ = int(is_issue.sum())
+        if self.target_type_ != "classes":  # no classes: the limit is a share of all rows
+            if self.target_type_ == "multilabel":
+                self.classes_ = np.asarray(issues.attrs["labels"], dtype=object)
+            codes = np.zeros(len(is_issue), dtype=np.intp)
+            quality = issues["label_quality"].to_numpy(dtype=np.float64)
+            acted = limit_per_class(is_issue, codes, quality, self.max_class_fraction)
+            self.is_cleaned_ = acted
+            if self.action == "drop":
+                return Resampled(np.flatnonzero(~acted))
+            if self.target_type_ == "continuous":  # Huber's weight: as if the residual were at the threshold
+                quality = issues.attrs["threshold"] / np.maximum(np.abs(issues["residual_score"].to_numpy()), 1e-300)
+            factor = np.where(acted, np.minimum(quality, 1.0), 1.0)
+            return Resampled(np.arange(len(is_issue)),
+                             sample_weight=factor if sample_weight is None else sample_weight * factor)
         classes, codes = np.unique(issues["given_label"].to_numpy(), return_inverse=True)
         quality = issues["label_quality"].to_numpy(dtype=np.float64)
         acted = limit_per_class(is_issue, codes, quality, self.max_class_fraction)

@@ -50,12 +50,14 @@ import numpy as np
 import pandas as pd
 
 from .._tabular import encode_features, plain_value
-from ..validation import check_classification_target, check_features, check_labels, num_rows
+from ..validation import check_features, check_labels, is_continuous_target, num_rows
 from .out_of_fold import check_cv_counts, check_groups, out_of_fold_proba
 
-__all__ = ["find_label_issues", "LABEL_ISSUE_METHODS", "N_NEIGHBORS"]
+__all__ = ["find_label_issues", "LABEL_ISSUE_METHODS", "N_NEIGHBORS", "TARGET_TYPES", "target_type_of"]
 
 LABEL_ISSUE_METHODS = ("auto", "confident_learning", "knn")
+#: ``target_type=`` of :func:`find_label_issues`: detected (``"auto"``), or said.
+TARGET_TYPES = ("auto", "classes", "continuous", "multilabel")
 #: Neighbours per row for the neighbourhood evidence.
 N_NEIGHBORS = 10
 #: The model weights ``"auto"`` chooses from (the neighbourhood has the rest).
@@ -117,7 +119,7 @@ def check_pred_proba(pred_proba, classes, n_rows: int) -> np.ndarray:
             "pred_proba must hold probabilities in [0, 1] (no NaN or inf); found values in "
             f"[{low:.4g}, {high:.4g}]. Pass predict_proba output, not decision_function or logits."
         )
-    # row sums as one matrix-vector product (a tenth of the time of sum(axis=1) at 1M x 10); float32 rounding,
+    # row sums as one matrix-vector product (much faster than sum(axis=1) on many rows); float32 rounding,
     # under 1e-4 even for a thousand classes, is far inside the tolerance
     sums = (values32 @ np.ones(values32.shape[1], dtype=np.float32)).astype(np.float64)
     deviation = np.abs(sums - 1.0)
@@ -221,9 +223,8 @@ def _check_graph(graph, n_rows: int):
 
 
 #: With ``n_jobs=None``, cleanlab runs in one process below this many probabilities (rows x classes), and with its
-#: own default (a process per physical core) from there on. Measured on 2 cores, 10 classes: a process pool costs
-#: about 20 ms (10k rows: 10 ms in one process, 31 ms with the pool) and pays off from about 200k rows (300k: 282
-#: ms against 255 ms; 1M: 0.86 s against 1.16 s).
+#: own default (a process per physical core) from there on, where the pool's start-up pays for itself (measured by
+#: ``benchmarks/label_issues.py --part speed-proba``; the numbers are in the guide's benchmark notes).
 CLEANLAB_POOL_MIN_VALUES = 2_000_000
 
 
@@ -239,8 +240,8 @@ def _cleanlab_jobs(n_jobs, n_values: int):
 def _confident_learning(codes, proba32, n_jobs) -> np.ndarray:
     import cleanlab.filter
 
-    # the smallest integer type for the codes: cleanlab compares them with every class (measured at 1M x 10:
-    # 0.82 s with int16 codes against 0.86 s with int64; the mask is the same)
+    # the smallest integer type for the codes: cleanlab compares them with every class, faster on narrow integers
+    # (the mask is the same; see the guide's benchmark notes)
     small_codes = codes.astype(np.int16 if proba32.shape[1] <= np.iinfo(np.int16).max else np.int64)
     jobs = _cleanlab_jobs(n_jobs, proba32.size)
     return np.asarray(cleanlab.filter.find_label_issues(small_codes, proba32, n_jobs=jobs), dtype=bool)
@@ -298,8 +299,152 @@ def _result_index(X, y, n_rows):
     return pd.RangeIndex(n_rows)
 
 
+def target_type_of(y, target_type="auto") -> str:
+    """What kind of target ``y`` is: ``"classes"``, ``"continuous"`` or ``"multilabel"``.
+
+    With ``target_type="auto"``: a 2-D ``y`` (array, sparse matrix or
+    DataFrame of several columns) is a multi-label indicator matrix; a 1-D
+    numeric ``y`` that looks continuous
+    (:func:`datafix.validation.is_continuous_target`: not all whole numbers,
+    more than 20 distinct values and more than 5% of the rows) is continuous;
+    anything else holds classes. Any other ``target_type`` is taken as said,
+    after a check that ``y`` has the right shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.labels.issues import target_type_of
+    >>> target_type_of(["a", "b", "a"]), target_type_of(np.linspace(0, 1, 50)), target_type_of(np.eye(3))
+    ('classes', 'continuous', 'multilabel')
+    """
+    if target_type not in TARGET_TYPES:
+        raise ValueError(f"target_type must be one of {list(TARGET_TYPES)}, got {target_type!r}.")
+    if isinstance(y, pd.DataFrame):
+        n_dims = 2 if y.shape[1] > 1 or target_type == "multilabel" else 1
+    elif hasattr(y, "ndim") and hasattr(y, "shape"):  # arrays, Series and sparse matrices
+        n_dims = y.ndim if not (y.ndim == 2 and y.shape[1] == 1 and target_type != "multilabel") else 1
+    else:
+        n_dims = np.ndim(y) if y is not None else 1
+    if target_type == "auto":
+        if n_dims == 2:
+            return "multilabel"
+        values = y.to_numpy() if isinstance(y, pd.Series) else y
+        return "continuous" if y is not None and n_dims == 1 and is_continuous_target(values) else "classes"
+    if target_type == "multilabel" and n_dims != 2:
+        raise ValueError(
+            "target_type='multilabel' needs a 2-D 0/1 indicator matrix (one column per label), got a 1-D y; turn "
+            "lists of labels into one with sklearn.preprocessing.MultiLabelBinarizer().fit_transform(lists)."
+        )
+    if target_type != "multilabel" and n_dims == 2:
+        raise ValueError(
+            f"target_type={target_type!r} needs a 1-D y (one value per row), got a 2-D y; pass one column "
+            f"(y[:, 0] or df['target']), or target_type='multilabel' for a 0/1 indicator matrix."
+        )
+    return target_type
+
+
+def _check_classification_only(target, method, pred_proba, neighbor_graph, predictions):
+    """Refuse, before any work, the arguments that have no meaning for a continuous or multi-label ``y``."""
+    if target == "continuous":
+        if method != "auto":
+            raise ValueError(
+                f"method={method!r} needs class labels, but y is continuous; use method='auto' (out-of-fold "
+                f"regression residuals), or bin y into classes first (e.g. pd.qcut(y, 4, labels=False))."
+            )
+        if pred_proba is not None:
+            raise ValueError(
+                "pred_proba has no meaning for a continuous y; pass predictions= (a regressor's out-of-fold "
+                "prediction per row) instead."
+            )
+    else:
+        if predictions is not None:
+            raise ValueError(
+                "predictions= is for a continuous y (a regressor's out-of-fold predictions); for a multi-label y "
+                "pass pred_proba= (each label's out-of-fold probability of being present)."
+            )
+        if method == "knn":
+            raise ValueError(
+                "method='knn' needs one class label per row, but y is a multi-label matrix; use method='auto' "
+                "(cleanlab's multi-label confident learning)."
+            )
+    if neighbor_graph is not None:
+        raise ValueError(
+            f"neighbor_graph is used by the class-label evidence only; a {target} y is judged by out-of-fold "
+            f"model {'predictions' if target == 'continuous' else 'probabilities'}: leave neighbor_graph out."
+        )
+
+
+def _other_target(target, X, y, *, estimator, pred_proba, predictions, cv, groups, sample_weight, n_jobs,
+                  random_state):
+    """:func:`find_label_issues` for a continuous or multi-label ``y`` (``method`` checked already)."""
+    from .out_of_fold import _check_folds
+
+    if estimator is not None and (pred_proba is not None or predictions is not None):
+        raise ValueError(
+            "pass either estimator (datafix fits it out of fold) or your own out-of-fold "
+            f"{'predictions' if target == 'continuous' else 'pred_proba'}, not both."
+        )
+    given = predictions if target == "continuous" else pred_proba
+    if X is None:
+        if given is None:
+            raise ValueError(
+                f"X is required unless {'predictions' if target == 'continuous' else 'pred_proba'} is given: "
+                f"pass the features."
+            )
+        n_rows = None
+    else:
+        X = check_features(X)
+        n_rows = num_rows(X)
+    if target == "continuous":
+        from .regression import check_predictions, check_regressor, check_target_values
+
+        values = check_target_values(y, n_rows)
+        n_rows = len(values)
+        if predictions is not None:
+            predictions = check_predictions(predictions, n_rows)
+        elif estimator is not None:
+            check_regressor(estimator)
+    else:
+        from .multilabel import check_label_proba, check_multilabel_target
+
+        indicator, names = check_multilabel_target(y, n_rows)
+        n_rows = len(indicator)
+        if pred_proba is not None:
+            pred_proba = check_label_proba(pred_proba, n_rows, indicator.shape[1])
+    fits_model = given is None
+    if groups is not None:
+        groups = check_groups(groups, n_rows, cv if fits_model else 2)
+    if sample_weight is not None and not fits_model:
+        raise ValueError(
+            "sample_weight is passed to the out-of-fold models, and none is fitted here (out-of-fold "
+            f"{'predictions' if target == 'continuous' else 'pred_proba'} given); leave sample_weight out."
+        )
+    folds, encoded = None, None
+    if fits_model:
+        folds = _check_folds(cv, None, None, random_state, groups, n_rows=n_rows)
+        if estimator is None:
+            encoded = encode_features(X)
+            if encoded.shape[1] == 0:
+                raise ValueError(
+                    "X has no column that can predict y (every column is constant or id-like, so the encoding "
+                    "leaves it out); add informative features, or pass an estimator of your own."
+                )
+    index = X.index if isinstance(X, pd.DataFrame) else (y.index if X is None and isinstance(y, (pd.Series, pd.DataFrame))
+                                                        else None)
+    if target == "continuous":
+        from .regression import regression_issues
+
+        return regression_issues(X, encoded, values, estimator=estimator, predictions=predictions, folds=folds,
+                                 sample_weight=sample_weight, n_jobs=n_jobs, index=index)
+    from .multilabel import multilabel_issues
+
+    return multilabel_issues(X, encoded, indicator, names, estimator=estimator, pred_proba=pred_proba, folds=folds,
+                             sample_weight=sample_weight, n_jobs=n_jobs, index=index)
+
+
 def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=None, method="auto", cv=5,
-                      groups=None, sample_weight=None, n_jobs=None, random_state=None):
+                      groups=None, sample_weight=None, n_jobs=None, random_state=None, predictions=None,
+                      target_type="auto"):
     """Find the rows whose given label is probably wrong.
 
     Parameters
@@ -314,20 +459,28 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         both work on that encoding. ``None`` is allowed only with
         ``pred_proba`` (and then there is no neighbourhood evidence unless
         ``neighbor_graph`` is given). Never modified.
-    y : array-like of shape (n_samples,)
-        The given class labels (no missing values; at least two classes, each
-        with two rows or more). A continuous target is refused.
-    estimator : classifier with ``predict_proba``, optional
-        The model whose out-of-fold probabilities judge the labels; cloned
-        per fold and fitted on ``X`` as given. ``None`` uses a logistic
-        regression on the encoding (:func:`datafix.labels.make_default_estimator`
-        builds the same model for raw data). Not allowed together with
-        ``pred_proba``.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        The given labels (no missing values). Class labels (at least two
+        classes, each with two rows or more); or a continuous target (a
+        regression: see :mod:`datafix.labels.regression`); or a 2-D 0/1
+        indicator matrix, one column per label (multi-label: see
+        :mod:`datafix.labels.multilabel`). ``target_type`` says which, or
+        leaves it to :func:`~datafix.labels.issues.target_type_of`.
+    estimator : classifier with ``predict_proba`` (a regressor for a continuous y), optional
+        The model whose out-of-fold probabilities (predictions) judge the
+        labels; cloned per fold and fitted on ``X`` as given. ``None`` uses
+        a logistic regression on the encoding (:func:`datafix.labels.make_default_estimator`
+        builds the same model for raw data); for a continuous y
+        :func:`datafix.labels.regression.default_regressor`, for a
+        multi-label y a one-vs-rest logistic regression. Not allowed
+        together with ``pred_proba`` or ``predictions``.
     pred_proba : array-like of shape (n_samples, n_classes) or DataFrame, optional
         Out-of-fold probabilities you computed yourself (columns in sorted
-        class order, or a DataFrame with the class labels as columns); no
-        model is fitted. They must come from models that did not see the
-        row, or every label looks right.
+        class order, or a DataFrame with the class labels as columns; for a
+        multi-label y, each label's probability of being present, one
+        column per label); no model is fitted. They must come from models
+        that did not see the row, or every label looks right. Refused for a
+        continuous y (pass ``predictions``).
     neighbor_graph : datafix.neighbors.NeighborGraph, optional
         Each row's nearest other rows, computed once by you (for instance
         with :func:`datafix.neighbors.compute_neighbor_graph` on your own
@@ -355,6 +508,15 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         core from there on, where the pool pays for itself).
     random_state : int, RandomState instance or None, default=None
         Makes the folds reproducible.
+    predictions : array-like of shape (n_samples,), optional
+        For a continuous y only: out-of-fold predictions of a regressor you
+        computed yourself; no model is fitted and ``X`` may be ``None``.
+    target_type : {"auto", "classes", "continuous", "multilabel"}, default="auto"
+        What ``y`` holds. ``"auto"`` detects it
+        (:func:`~datafix.labels.issues.target_type_of`: 2-D is multi-label,
+        a 1-D float target with many distinct non-whole values is
+        continuous); say it when the rule guesses wrong (whole-number
+        amounts are classes to ``"auto"``).
 
     Returns
     -------
@@ -390,6 +552,24 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         evidence (1 for confident learning alone, 0 for ``"knn"``, chosen per
         dataset by ``"auto"``).
 
+        For a continuous y the columns are ``given_label`` (the value),
+        ``suggested_label`` (the out-of-fold prediction), ``label_quality``,
+        ``is_label_issue``, ``residual`` and ``residual_score`` (see
+        :mod:`datafix.labels.regression`); for a multi-label y
+        ``given_label`` and ``suggested_label`` are tuples of label names,
+        with ``label_quality`` and ``is_label_issue`` (see
+        :mod:`datafix.labels.multilabel`). ``result.attrs["target_type"]``
+        says which.
+
+    Raises
+    ------
+    ValueError
+        Before any model is fitted, for arguments that do not fit the
+        target: ``method="confident_learning"`` or ``"knn"``, ``pred_proba``
+        or ``neighbor_graph`` with a continuous y; ``predictions`` with class
+        labels; a 2-D y that is not 0/1; ``groups`` of the wrong length or
+        with fewer distinct groups than folds.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -414,9 +594,41 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
     >>> knn = find_label_issues(None, y_noisy, neighbor_graph=graph, method="knn")
     >>> bool(knn["is_label_issue"].sum() > 0)
     True
+
+    A continuous target: rows whose value is far from an out-of-fold
+    prediction (here a linear model, for speed) are flagged.
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> rng = np.random.default_rng(0)
+    >>> features = rng.normal(size=(200, 3))
+    >>> target = features @ [1.0, 2.0, -1.0] + rng.normal(scale=0.1, size=200)
+    >>> target[[5, 50]] += [3.0, -4.0]
+    >>> found = find_label_issues(features, target, estimator=Ridge(), random_state=0)
+    >>> np.flatnonzero(found["is_label_issue"]).tolist(), found.attrs["target_type"]
+    ([5, 50], 'continuous')
+
+    A multi-label target (one 0/1 column per label):
+
+    >>> import pandas as pd
+    >>> tags = pd.DataFrame({"red": features[:, 0] > 0, "round": features[:, 1] > 0}).astype(int)
+    >>> found = find_label_issues(features, tags, random_state=0)
+    >>> found["given_label"].iloc[0], found.attrs["target_type"]
+    (('red',), 'multilabel')
     """
     if method not in LABEL_ISSUE_METHODS:
         raise ValueError(f"method must be one of {list(LABEL_ISSUE_METHODS)}, got {method!r}.")
+    target = target_type_of(y, target_type)
+    if predictions is not None and target == "classes":
+        raise ValueError(
+            "predictions= is for a continuous y (a regressor's out-of-fold predictions); for class labels pass "
+            "pred_proba= (out-of-fold class probabilities)."
+        )
+    if target != "classes":
+        _check_classification_only(target, method, pred_proba, neighbor_graph, predictions)
+        return _other_target(target, X, y, estimator=estimator, pred_proba=pred_proba, predictions=predictions,
+                             cv=cv, groups=groups, sample_weight=sample_weight, n_jobs=n_jobs,
+                             random_state=random_state)
     if estimator is not None and pred_proba is not None:
         raise ValueError(
             "pass either estimator (datafix computes out-of-fold probabilities with it) or pred_proba "
@@ -432,7 +644,6 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         X = check_features(X)
         n_rows = num_rows(X)
     labels = check_labels(y, n_rows=n_rows)
-    check_classification_target(labels)
     fits_model = pred_proba is None and method != "knn"
     if groups is not None:
         groups = check_groups(groups, len(labels), cv if fits_model else 2)

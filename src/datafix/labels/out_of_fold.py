@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import has_fit_parameter
 
 from .._progress import Progress
@@ -71,24 +71,39 @@ def check_groups(groups, n_rows: int, cv) -> np.ndarray | None:
     return values
 
 
-def _check_folds(cv, codes, classes, random_state, groups=None):
-    """The list of (train, test) folds for ``cv`` (an int, or a scikit-learn splitter), grouped if ``groups``."""
+def _check_folds(cv, codes, classes, random_state, groups=None, *, n_rows=None):
+    """The list of (train, test) folds for ``cv`` (an int, or a scikit-learn splitter), grouped if ``groups``.
+
+    With class ``codes`` an int ``cv`` gives stratified folds; with ``codes=None`` (a continuous or
+    multi-label target, ``n_rows`` rows) plain shuffled :class:`~sklearn.model_selection.KFold` (or
+    :class:`~sklearn.model_selection.GroupKFold` with ``groups``), as cleanlab's regression
+    ``CleanLearning`` splits (it shuffles with numpy's global generator instead of ``random_state``).
+    """
+    n_rows = len(codes) if codes is not None else int(n_rows)
     if isinstance(cv, Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 (the number of folds), got {cv}.")
-        check_cv_counts(classes, np.bincount(codes, minlength=len(classes)), int(cv))
-        if groups is None:
-            splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
-        else:  # no group in two folds: rows of one patient / session never judge each other
-            splitter = StratifiedGroupKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+        if codes is None:
+            if n_rows < cv:
+                raise ValueError(f"there are {n_rows} rows but cv={cv} needs at least {cv}; lower cv.")
+            if groups is None:
+                splitter = KFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+            else:
+                splitter = GroupKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+        else:
+            check_cv_counts(classes, np.bincount(codes, minlength=len(classes)), int(cv))
+            if groups is None:
+                splitter = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+            else:  # no group in two folds: rows of one patient / session never judge each other
+                splitter = StratifiedGroupKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
     elif hasattr(cv, "split") and not isinstance(cv, str):
         splitter = cv
     else:
         raise ValueError(
             f"cv must be an int (the number of stratified folds) or a scikit-learn splitter, got {cv!r}."
         )
-    folds = list(splitter.split(np.zeros((len(codes), 1)), codes, groups))
-    covered = np.zeros(len(codes), dtype=np.int64)
+    folds = list(splitter.split(np.zeros((n_rows, 1)), codes, groups))
+    covered = np.zeros(n_rows, dtype=np.int64)
     for _, test in folds:
         covered[test] += 1
     if not np.all(covered == 1):
@@ -126,16 +141,50 @@ def check_fold_weights(estimator, sample_weight, n_rows: int):
 
 
 def _fit_predict_fold(estimator, X, codes, train, test, n_classes: int, fold: int, weight_keyword=None,
-                      weights=None):
-    """Fit a clone on the training rows, return the test rows' probabilities in class-code columns."""
+                      weights=None, output="proba"):
+    """Fit a clone on the training rows and predict the test rows.
+
+    ``output="proba"``: class probabilities in class-code columns; ``"predict"``: a regressor's
+    predictions (one column); ``"multilabel"``: each label's probability of being present
+    (``codes`` is then the 0/1 indicator matrix).
+    """
     started = time.perf_counter()
     fit_params = {} if weights is None else {weight_keyword: weights[train]}
     model = clone(estimator).fit(take_rows(X, train), codes[train], **fit_params)
-    proba = np.asarray(model.predict_proba(take_rows(X, test)), dtype=np.float64)
-    columns = np.asarray(model.classes_, dtype=np.intp)
-    full = np.zeros((len(test), n_classes), dtype=np.float64)
-    full[:, columns] = proba
+    if output == "predict":
+        full = np.asarray(model.predict(take_rows(X, test)), dtype=np.float64).reshape(len(test), 1)
+    elif output == "multilabel":
+        full = label_presence_proba(model, take_rows(X, test), n_classes)
+    else:
+        proba = np.asarray(model.predict_proba(take_rows(X, test)), dtype=np.float64)
+        columns = np.asarray(model.classes_, dtype=np.intp)
+        full = np.zeros((len(test), n_classes), dtype=np.float64)
+        full[:, columns] = proba
     return fold, test, full, time.perf_counter() - started
+
+
+def label_presence_proba(model, X, n_labels: int) -> np.ndarray:
+    """Each label's probability of being present, from a fitted multi-label model.
+
+    ``OneVsRestClassifier`` returns an (n, n_labels) matrix; ``MultiOutputClassifier`` and forests a
+    list of (n, 2) matrices, one per label, whose column for class 1 is taken (0 where a label was
+    always absent in the training rows, 1 where always present).
+    """
+    proba = model.predict_proba(X)
+    if isinstance(proba, list):
+        columns = []
+        for label_proba, label_classes in zip(proba, model.classes_):
+            label_proba = np.asarray(label_proba, dtype=np.float64)
+            present = np.flatnonzero(np.asarray(label_classes) == 1)
+            columns.append(label_proba[:, present[0]] if len(present) else np.zeros(len(label_proba)))
+        proba = np.column_stack(columns)
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2 or proba.shape[1] != n_labels:
+        raise ValueError(
+            f"the multi-label model's predict_proba gave shape {proba.shape}, not (n_rows, {n_labels}); pass a "
+            f"model that predicts one probability per label, e.g. OneVsRestClassifier(LogisticRegression())."
+        )
+    return proba
 
 
 def out_of_fold_proba(estimator, X, y, *, cv=5, groups=None, sample_weight=None, n_jobs=None, random_state=None,
@@ -219,11 +268,13 @@ def out_of_fold_proba(estimator, X, y, *, cv=5, groups=None, sample_weight=None,
 
 
 def _run_folds(estimator, X, codes, folds, n_classes, *, n_jobs=None, verbose=False, weight_keyword=None,
-               weights=None):
-    proba = np.zeros((len(codes), n_classes), dtype=np.float64)
+               weights=None, output="proba"):
+    width = 1 if output == "predict" else n_classes
+    proba = np.zeros((len(codes), width), dtype=np.float64)
     name = type(estimator).__name__
     jobs = (
-        delayed(_fit_predict_fold)(estimator, X, codes, train, test, n_classes, fold, weight_keyword, weights)
+        delayed(_fit_predict_fold)(estimator, X, codes, train, test, n_classes, fold, weight_keyword, weights,
+                                   output)
         for fold, (train, test) in enumerate(folds)
     )
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
@@ -232,4 +283,4 @@ def _run_folds(estimator, X, codes, folds, n_classes, *, n_jobs=None, verbose=Fa
         proba[test] = fold_proba
         progress.advance(1, f"fold {fold + 1} done in {seconds:.1f} s")
     progress.close()
-    return proba
+    return proba[:, 0] if output == "predict" else proba
