@@ -26,8 +26,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import threading
 import time
+
+# this file is named like the ``distributed`` package: keep its folder off the import path (and the workers')
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 import numpy as np
 import pandas as pd
@@ -35,13 +40,16 @@ import pandas as pd
 N_FEATURES = 20
 CLASSES = np.array(["c0", "c1", "c2", "c3", "c4"], dtype=object)
 PRIORS = [0.4, 0.25, 0.18, 0.12, 0.05]
+#: Each class's mean on the 5 informative features (the rest are noise).
+CLASS_MEANS = np.random.default_rng(12345).normal(scale=1.5, size=(5, 5))
 
 
 def write_dataset(folder: str, n_rows: int, rows_per_file: int, seed: int = 0) -> dict:
     """Write the dataset file by file (never all in memory); the injected truth.
 
     Duplicates and conflicting copies are drawn from the same file, so that
-    each file is written on its own. 15 numeric features (5 informative), 4
+    each file is written on its own. 15 numeric features (5 informative: a
+    mean per class), 4
     categorical, 1 integer; 1% of the cells of ``f1`` and ``f7`` missing;
     5% of the labels flipped; ``proba_*`` columns hold a noisy model's
     probabilities of the true class.
@@ -59,7 +67,7 @@ def write_dataset(folder: str, n_rows: int, rows_per_file: int, seed: int = 0) -
         true = rng.choice(5, size=base, p=PRIORS)
         columns = {}
         for i in range(15):
-            shift = true * 0.6 if i < 5 else 0.0
+            shift = CLASS_MEANS[true, i] if i < 5 else 0.0
             columns[f"f{i}"] = (rng.normal(size=base) + shift).astype(np.float64)
         for i in range(4):
             columns[f"cat{i}"] = rng.choice(["a", "b", "c", "d", "e"], size=base).astype(object)
@@ -76,8 +84,9 @@ def write_dataset(folder: str, n_rows: int, rows_per_file: int, seed: int = 0) -
         for k in range(5):
             frame[f"proba_{CLASSES[k]}"] = proba[:, k]
         frame["noisy"] = noisy
-        duplicates = frame.iloc[rng.choice(base, n_dup, replace=False)]
-        conflicts = frame.iloc[rng.choice(base, n_conflict, replace=False)].copy()
+        sources = rng.choice(base, n_dup + n_conflict, replace=False)  # disjoint: a copy is a duplicate or a conflict
+        duplicates = frame.iloc[sources[:n_dup]]
+        conflicts = frame.iloc[sources[n_dup:]].copy()
         conflicts["target"] = CLASSES[(pd.Index(CLASSES).get_indexer(conflicts["target"]) + 1) % 5]
         conflicts["noisy"] = True
         frame = pd.concat([frame, duplicates, conflicts], ignore_index=True)
@@ -148,9 +157,13 @@ def main():
     tic = time.perf_counter()
     truth = write_dataset(args.folder, args.rows, args.rows_per_file)
     size = sum(os.path.getsize(os.path.join(args.folder, f)) for f in os.listdir(args.folder))
+    files = sorted(os.listdir(args.folder))
+    first = pd.read_parquet(os.path.join(args.folder, files[0]))
+    in_memory = first.memory_usage(deep=True).sum() / len(first) * truth["rows"]
     print(f"wrote {truth['rows']:,} rows x {N_FEATURES} features (+ target, 5 probability columns) in "
-          f"{time.perf_counter() - tic:.0f} s: {size / 2**30:.2f} GiB of Parquet, "
-          f"{truth['rows'] * 26 * 8 / 2**30:.2f} GiB in memory as float64")
+          f"{time.perf_counter() - tic:.0f} s: {size / 2**30:.2f} GiB of Parquet, {in_memory / 2**30:.2f} GiB as a "
+          f"pandas DataFrame")
+    del first
     proba_columns = [f"proba_{c}" for c in CLASSES]
     exact = ["class_imbalance", "duplicates", "conflicting_labels", "missing"]
     try:

@@ -182,7 +182,7 @@ class AuditReport:
         return max(self.summary["severity"], key=SEVERITIES.index)
 
     def flagged(self, check: str) -> pd.Index:
-        """Index labels of the rows a row-level check flagged.
+        """Index labels of the rows a row-level check flagged (a lazy Dask Index for a Dask report).
 
         Examples
         --------
@@ -195,6 +195,8 @@ class AuditReport:
         if column not in self.issues.columns:
             known = [c[3:-6] for c in self.issues.columns if c.startswith("is_") and c.endswith("_issue")]
             raise ValueError(f"no row-level result for check {check!r}; the report has: {', '.join(known)}.")
+        if hasattr(self.issues, "to_delayed"):  # a Dask report: the flagged rows' index, lazily
+            return self.issues[self.issues[column]].index
         return self.issues.index[self.issues[column].to_numpy(dtype=bool)]
 
     def recommendations(self) -> list[dict]:

@@ -15,7 +15,7 @@ filter (``"prune_by_noise_rate"``, used in memory by
 has no such exact two-pass form.
 
 The default probabilities come from a linear model trained on the cluster:
-``SGDClassifier(loss="log_loss")`` with ``partial_fit`` over the partitions
+``SGDClassifier(loss="log_loss", average=True)`` with ``partial_fit`` over the partitions
 in turn (the model, a few kilobytes, travels between workers), one model per
 fold, each row's fold given by a hash of its feature values (so duplicates
 share a fold, and the folds do not depend on the partitioning); features are
@@ -169,7 +169,7 @@ def fit_out_of_fold_models(data, stats, *, cv=5, epochs=2, random_state=None):
                          "or has more than 20 categories); pass pred_proba columns from your own model.")
     class_codes = {c: i for i, c in enumerate(stats.classes.tolist())}
     seed = 0 if random_state is None else int(random_state)
-    models = [SGDClassifier(loss="log_loss", alpha=1e-4, random_state=seed + k) for k in range(cv)]
+    models = [SGDClassifier(loss="log_loss", alpha=1e-4, average=True, random_state=seed + k) for k in range(cv)]
     state = dask.delayed(models, traverse=True)
     parts = data.to_delayed()
     for _ in range(epochs):
