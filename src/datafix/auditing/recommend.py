@@ -189,7 +189,7 @@ def recommend_pipeline(report, estimator=None, *, validate=None, preprocessing="
     candidates = candidate_fixes(report, X, labels, estimator, random_state=random_state)
     comparison = compare_fixes(candidates, X, labels, estimator=estimator, preprocessing=(imputer, encoder),
                                cv=cv, scoring=scoring, n_jobs=n_jobs,
-                               random_state=0 if random_state is None else random_state, verbose=verbose)
+                               random_state=random_state, verbose=verbose)  # None: fresh folds, as for the fixes
     report.comparison = comparison
     if comparison.summary.loc[comparison.baseline, "status"] == "failed":
         raise ValueError(f"the model alone (the baseline) failed to fit or score on the audited data, so no fix "
