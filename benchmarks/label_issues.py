@@ -288,6 +288,27 @@ def speed_whole(n_whole):
         print(f"  {label:<58}{seconds:>7.1f} s  ratio {seconds / reference:>5.2f}  peak +{peak:>6.0f} MiB  F1 {f1:.3f}")
 
 
+def speed_auto(n_whole, repeats=3):
+    """``method="auto"`` against ``method="confident_learning"`` (the same out-of-fold model), interleaved runs."""
+    print(f"\n== Speed: 'auto' against 'confident_learning', {n_whole:,} x 20, 5 classes, {repeats} interleaved runs ==")
+    X, y_clean = synthetic(n_whole)
+    y_noisy, _ = make_label_noise(y_clean, rate=0.1, random_state=0)
+    times = {"confident_learning": [], "auto": []}
+    loads = []
+    for _ in range(repeats):
+        for method in times:
+            loads.append(os.getloadavg()[0])
+            seconds, _, _ = measured(lambda: dfx.find_label_issues(X, y_noisy, method=method, random_state=0)
+                                     ["is_label_issue"].to_numpy())
+            times[method].append(seconds)
+    for method, values in times.items():
+        print(f"  {method:<20} fastest {min(values):6.2f} s  median {np.median(values):6.2f} s  all "
+              f"{', '.join(f'{v:.2f}' for v in values)}")
+    print(f"  ratio auto / confident_learning: fastest {min(times['auto']) / min(times['confident_learning']):.2f}, "
+          f"median {np.median(times['auto']) / np.median(times['confident_learning']):.2f}; load average (1 min) "
+          f"{min(loads):.1f}-{max(loads):.1f}")
+
+
 def _unscaled(X, seed):
     """Columns on wildly different scales and offsets, as raw data has them."""
     rng = np.random.default_rng(seed)
@@ -455,12 +476,23 @@ def regression(halves=("tune", "report")):
                          for model in regression_models().values())
             for rate, seed in ((0.02, 0), (0.05, 1)):
                 y_noisy, shifted = inject_outlying_targets(y, sd, rate, seed + (0 if half == "tune" else 100))
-                for label, model in regression_models().items():
+                for label, model in [*regression_models().items(), ("datafix default", None)]:
                     # cleanlab's CleanLearning(seed=seed) seeds numpy's global generator and then shuffles its
                     # first KFold with it: the same folds
                     np.random.seed(seed)
                     folds = list(KFold(5, shuffle=True).split(encoded))
                     rows = []
+                    if model is None:  # the default: the better fitting of ridge and boosting, the chosen rule
+                        with threadpool_limits(1):
+                            started = time.perf_counter()
+                            found = regression_issues(None, encoded, y_noisy, folds=folds)
+                            seconds = time.perf_counter() - started
+                        flagged = found["is_label_issue"].to_numpy()
+                        precision, recall, f1 = scores(shifted, flagged)
+                        totals.setdefault((label, "chosen rule"), []).append((precision, recall, f1, seconds))
+                        print(f"{name:<13}{rate:>5.0%}{seed:>5} {label:<21}{found.attrs['model'][:22]:<22}"
+                              f"{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{int(flagged.sum()):>8}{seconds:>9.2f}")
+                        continue
                     with threadpool_limits(1):
                         started = time.perf_counter()
                         first = regression_issues(encoded, None, y_noisy, estimator=model, folds=folds,
@@ -543,7 +575,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     parser.add_argument("--part", choices=["detection", "downstream", "speed", "speed-proba", "speed-whole", "estimators",
-                                           "protocol", "regression", "multilabel"], action="append",
+                                           "protocol", "regression", "multilabel", "speed-auto"],
+                        action="append",
                         help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
                              "the default model with gradient boosting and is slow)")
     parser.add_argument("--half", choices=["tune", "report"], action="append",
@@ -564,6 +597,8 @@ def main():
         regression(args.half or ("tune", "report"))
     if "multilabel" in parts:
         multilabel(args.half or ("tune", "report"))
+    if "speed-auto" in parts:
+        speed_auto(10_000 if args.quick else 100_000)
     speed_parts = ("speed-proba", "speed-whole") if "speed" in parts else [p for p in parts if p.startswith("speed")]
     speed(100_000 if args.quick else 1_000_000, 10_000 if args.quick else 100_000, speed_parts)
 

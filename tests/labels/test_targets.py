@@ -75,6 +75,17 @@ def test_regression_flags_the_outlying_targets(outlying):
     np.testing.assert_allclose(found["residual"], y - found["suggested_label"])
 
 
+def test_default_regressor_is_the_better_fitting_one(outlying):
+    X, y, shifted = outlying
+    linear = find_label_issues(X[:150], y[:150], random_state=0)  # a linear target: ridge fits it better
+    assert linear.attrs["model"] == "RidgeCV"
+    assert (linear["is_label_issue"].to_numpy() & shifted[:150]).sum() >= shifted[:150].sum() - 1
+    rng = np.random.default_rng(0)
+    steps = rng.uniform(-3, 3, size=(150, 2))
+    stepped = np.where(steps[:, 0] > 0, 5.0, -5.0) * np.where(steps[:, 1] > 0, 1, -1) + rng.normal(size=150) * 0.1
+    assert find_label_issues(steps, stepped, random_state=0).attrs["model"] == "HistGradientBoostingRegressor"
+
+
 def test_regression_rule_and_cleanlabs_residual_score(outlying):
     X, y, _ = outlying
     found = find_label_issues(X, y, estimator=RIDGE, random_state=0)

@@ -471,7 +471,8 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         labels; cloned per fold and fitted on ``X`` as given. ``None`` uses
         a logistic regression on the encoding (:func:`datafix.labels.make_default_estimator`
         builds the same model for raw data); for a continuous y
-        :func:`datafix.labels.regression.default_regressor`, for a
+        the better fitting of a ridge and a gradient-boosting regressor
+        (:func:`datafix.labels.regression.default_regressors`), for a
         multi-label y a one-vs-rest logistic regression. Not allowed
         together with ``pred_proba`` or ``predictions``.
     pred_proba : array-like of shape (n_samples, n_classes) or DataFrame, optional

@@ -4,9 +4,10 @@
 rule of :func:`datafix.validation.is_continuous_target`, or
 ``target_type="continuous"``). The evidence is a regressor's **out-of-fold**
 prediction of each row (the same fold machinery, groups and weights as the
-classification path; :class:`~sklearn.model_selection.KFold`, shuffled by
-``random_state``, which are the folds cleanlab's regression
-``CleanLearning`` uses at the same seed). The rule:
+classification path; :class:`~sklearn.model_selection.KFold` shuffled by
+``random_state``, or :class:`~sklearn.model_selection.GroupKFold` with
+``groups``), from the given regressor, or else from the better fitting of a
+linear and a gradient-boosting model (:func:`default_regressors`). The rule:
 
 1. residuals ``r = y - prediction``; their centre ``m`` (median) and robust
    scale ``s = 1.4826 * median(|r - m|)`` (the standard deviation of a
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier
 
-__all__ = ["REGRESSION_THRESHOLD", "REFIT_ROUNDS", "default_regressor", "regression_issues", "robust_scores"]
+__all__ = ["REGRESSION_THRESHOLD", "REFIT_ROUNDS", "default_regressors", "regression_issues", "robust_scores"]
 
 #: Flag a row when its robust residual score ``|z|`` is above this.
 REGRESSION_THRESHOLD = 3.5
@@ -47,21 +48,25 @@ REFIT_ROUNDS = 1
 _NORMAL_MAD = 1.4826  # standard deviation / median absolute deviation of a normal distribution
 
 
-def default_regressor():
-    """The regressor whose out-of-fold predictions judge a continuous target when none is given.
+def default_regressors():
+    """The regressors that judge a continuous target when none is given: a linear and a non-linear one.
 
-    Fitted on the shared encoding (:func:`datafix._tabular.encode_features`:
-    imputed, standardised, categorical columns one-hot encoded).
+    Both are fitted out of fold on the shared encoding
+    (:func:`datafix._tabular.encode_features`: imputed, standardised,
+    categorical columns one-hot encoded); the one whose residuals have the
+    smaller robust scale (it fits the bulk of the rows better, so a shifted
+    target stands out more against it) is used, the linear one on a tie.
 
     Examples
     --------
-    >>> from datafix.labels.regression import default_regressor
-    >>> type(default_regressor()).__name__
-    'HistGradientBoostingRegressor'
+    >>> from datafix.labels.regression import default_regressors
+    >>> [type(model).__name__ for model in default_regressors()]
+    ['RidgeCV', 'HistGradientBoostingRegressor']
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import RidgeCV
 
-    return HistGradientBoostingRegressor(random_state=0)
+    return [RidgeCV(), HistGradientBoostingRegressor(random_state=0)]
 
 
 def check_target_values(y, n_rows) -> np.ndarray:
@@ -158,30 +163,34 @@ def regression_issues(X, encoded, values, *, estimator=None, predictions=None, f
     """The result of :func:`datafix.find_label_issues` for a continuous target (inputs already validated).
 
     ``folds`` are the (train, test) pairs of the out-of-fold fits (unused when
-    ``predictions`` are given); ``estimator=None`` fits :func:`default_regressor`
+    ``predictions`` are given); ``estimator=None`` chooses between :func:`default_regressors`
     on ``encoded``.
     """
     from .out_of_fold import _run_folds, check_fold_weights
 
     threshold = REGRESSION_THRESHOLD if threshold is None else float(threshold)
     refit_rounds = REFIT_ROUNDS if refit_rounds is None else int(refit_rounds)
+    model_name = None
     if predictions is None:
-        if estimator is None:
-            estimator, X = default_regressor(), encoded
-        weight_keyword, weights = check_fold_weights(estimator, sample_weight, len(values))
+        candidates = [estimator] if estimator is not None else default_regressors()
+        X = X if estimator is not None else encoded
 
-        def fit(excluded):
+        def fit(model, excluded):
+            weight_keyword, weights = check_fold_weights(model, sample_weight, len(values))
             rounds = folds if excluded is None else [(train[~excluded[train]], test) for train, test in folds]
-            return _run_folds(estimator, X, values, rounds, 1, n_jobs=n_jobs, weight_keyword=weight_keyword,
+            return _run_folds(model, X, values, rounds, 1, n_jobs=n_jobs, weight_keyword=weight_keyword,
                               weights=weights, output="predict")
 
-        predictions = fit(None)
+        fitted = [(model, fit(model, None)) for model in candidates]
+        # the model that fits the bulk best: smallest robust residual scale, the first (linear) one on a tie
+        estimator, predictions = min(fitted, key=lambda pair: robust_scores(values - pair[1])[2])
+        model_name = type(estimator).__name__
         for _ in range(refit_rounds):
             z, _, _ = robust_scores(values - predictions)
             flagged = np.abs(z) > threshold
             if not flagged.any():
                 break
-            predictions = fit(flagged)
+            predictions = fit(estimator, flagged)
     residuals = values - predictions
     z, centre, scale = robust_scores(residuals)
     is_issue = np.abs(z) > threshold
@@ -196,5 +205,6 @@ def regression_issues(X, encoded, values, *, estimator=None, predictions=None, f
         },
         index=pd.RangeIndex(len(values)) if index is None else index,
     )
-    result.attrs.update(target_type="continuous", residual_centre=centre, residual_scale=scale, threshold=threshold)
+    result.attrs.update(target_type="continuous", residual_centre=centre, residual_scale=scale, threshold=threshold,
+                        model=model_name)
     return result
