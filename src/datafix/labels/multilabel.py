@@ -122,7 +122,14 @@ def check_multilabel_target(y, n_rows=None):
 
 
 def check_label_proba(pred_proba, n_rows: int, n_labels: int) -> np.ndarray:
-    """Per-label probabilities given by the caller: (n_rows, n_labels), each in [0, 1] (rows need not sum to 1)."""
+    """Per-label probabilities given by the caller: (n_rows, n_labels), each in [0, 1] (rows need not sum to 1).
+
+    Examples
+    --------
+    >>> from datafix.labels.multilabel import check_label_proba
+    >>> check_label_proba([[0.9, 0.8], [0.1, 0.3]], 2, 2).shape
+    (2, 2)
+    """
     values = pred_proba.to_numpy() if isinstance(pred_proba, pd.DataFrame) else np.asarray(pred_proba)
     if values.ndim != 2 or values.shape != (n_rows, n_labels) or values.dtype.kind not in "biuf":
         raise ValueError(
@@ -143,7 +150,24 @@ def _label_lists(indicator):
 
 def multilabel_issues(X, encoded, indicator, names, *, estimator=None, pred_proba=None, folds=None,
                       sample_weight=None, n_jobs=None, index=None) -> pd.DataFrame:
-    """The result of :func:`datafix.find_label_issues` for a multi-label target (inputs already validated)."""
+    """The result of :func:`datafix.find_label_issues` for a multi-label target (inputs already validated).
+
+    ``indicator`` is the 0/1 matrix of :func:`check_multilabel_target`, ``names``
+    its label names; ``folds`` the (train, test) pairs of the out-of-fold fits
+    (unused when ``pred_proba`` is given); ``estimator=None`` fits
+    :func:`default_multilabel_classifier` on ``encoded``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.labels.multilabel import multilabel_issues
+    >>> indicator = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1], [0, 0]] * 5)
+    >>> proba = np.where(indicator == 1, 0.9, 0.1)
+    >>> proba[0] = [0.05, 0.95]                       # row 0 looks like the other label
+    >>> found = multilabel_issues(None, None, indicator, np.array(["a", "b"]), pred_proba=proba)
+    >>> found.loc[0, "given_label"], found.loc[0, "suggested_label"], bool(found.loc[0, "is_label_issue"])
+    (('a',), ('b',), True)
+    """
     import cleanlab.multilabel_classification.filter as multilabel_filter
     import cleanlab.multilabel_classification.rank as multilabel_rank
 

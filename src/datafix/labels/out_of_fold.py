@@ -169,6 +169,18 @@ def label_presence_proba(model, X, n_labels: int) -> np.ndarray:
     ``OneVsRestClassifier`` returns an (n, n_labels) matrix; ``MultiOutputClassifier`` and forests a
     list of (n, 2) matrices, one per label, whose column for class 1 is taken (0 where a label was
     always absent in the training rows, 1 where always present).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.multioutput import MultiOutputClassifier
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from datafix.labels.out_of_fold import label_presence_proba
+    >>> X = np.arange(8.0).reshape(-1, 1)
+    >>> Y = np.array([[0, 1], [0, 1], [0, 1], [0, 1], [1, 1], [1, 1], [1, 1], [1, 1]])
+    >>> model = MultiOutputClassifier(DecisionTreeClassifier(max_depth=1)).fit(X, Y)
+    >>> label_presence_proba(model, X, 2)[[0, 7]].tolist()     # label 1 was always present
+    [[0.0, 1.0], [1.0, 1.0]]
     """
     proba = model.predict_proba(X)
     if isinstance(proba, list):

@@ -70,7 +70,14 @@ def default_regressors():
 
 
 def check_target_values(y, n_rows) -> np.ndarray:
-    """A continuous target as 1-D float64: numeric, finite, one value per row."""
+    """A continuous target as 1-D float64: numeric, finite, one value per row.
+
+    Examples
+    --------
+    >>> from datafix.labels.regression import check_target_values
+    >>> check_target_values([1, 2.5, 4], 3)
+    array([1. , 2.5, 4. ])
+    """
     values = y.to_numpy() if isinstance(y, pd.Series) else np.asarray(y)
     if values.ndim != 1:
         raise ValueError(f"a continuous y must be 1-D (one number per row), got shape {values.shape}.")
@@ -94,7 +101,14 @@ def check_target_values(y, n_rows) -> np.ndarray:
 
 
 def check_predictions(predictions, n_rows: int) -> np.ndarray:
-    """Out-of-fold predictions given by the caller: 1-D, numeric, finite, one per row."""
+    """Out-of-fold predictions given by the caller: 1-D, numeric, finite, one per row.
+
+    Examples
+    --------
+    >>> from datafix.labels.regression import check_predictions
+    >>> check_predictions([[1.0], [2.0]], 2)
+    array([1., 2.])
+    """
     values = predictions.to_numpy() if isinstance(predictions, (pd.Series, pd.DataFrame)) else np.asarray(predictions)
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
@@ -112,7 +126,17 @@ def check_predictions(predictions, n_rows: int) -> np.ndarray:
 
 
 def check_regressor(estimator):
-    """Refuse a classifier or an object without ``fit``/``predict`` for a continuous target."""
+    """Refuse a classifier or an object without ``fit``/``predict`` for a continuous target.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from datafix.labels.regression import check_regressor
+    >>> check_regressor(LogisticRegression())
+    Traceback (most recent call last):
+    ...
+    ValueError: estimator LogisticRegression is a classifier, but y is continuous; ...
+    """
     if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
         raise ValueError(
             f"estimator must be a regressor with fit and predict for a continuous y, got {type(estimator).__name__}."
@@ -164,7 +188,17 @@ def regression_issues(X, encoded, values, *, estimator=None, predictions=None, f
 
     ``folds`` are the (train, test) pairs of the out-of-fold fits (unused when
     ``predictions`` are given); ``estimator=None`` chooses between :func:`default_regressors`
-    on ``encoded``.
+    on ``encoded``. ``threshold`` and ``refit_rounds`` default to
+    :data:`REGRESSION_THRESHOLD` and :data:`REFIT_ROUNDS` (the benchmark tries others).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.labels.regression import regression_issues
+    >>> values = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 20.0])
+    >>> found = regression_issues(None, None, values, predictions=np.array([1.1, 2.0, 2.9, 4.2, 4.9, 6.1, 7.0]))
+    >>> found["is_label_issue"].tolist()
+    [False, False, False, False, False, False, True]
     """
     from .out_of_fold import _run_folds, check_fold_weights
 
