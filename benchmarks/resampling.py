@@ -6,10 +6,16 @@ resident memory above the process's size at the start) and whether the outputs a
 order, same labels).
 
     python benchmarks/resampling.py            # 100k x 20 binary (5% minority) + 100k x 20, 4 classes of 25% each
+
+The two speed goals of issue 18, alone (each prints the date, the machine and the load):
+
+    python benchmarks/resampling.py --rows 100000 --classes 4   # the six cleaners vs imbalanced-learn, 4 x 25%
+    python benchmarks/resampling.py --enn-1m                     # exact ENN on 1M x 20 binary: time, CPU, peak memory
+
     python benchmarks/resampling.py --multiclass skewed --n-multiclass 50000   # 4 classes 50/30/15/5%
     python benchmarks/resampling.py --quick    # 10k rows, a smoke run
     python benchmarks/resampling.py --only EditedNearestNeighbours --n 200000
-    python benchmarks/resampling.py --enn-1m   # datafix ENN alone on 1M x 20 (imbalanced-learn would take most of an hour)
+    python benchmarks/resampling.py --enn-1m --n 300000   # datafix ENN alone on other sizes
     python benchmarks/resampling.py --recall   # recall of the approximate neighbour search
 
 Timings on a shared machine are noisy: run once, read ratios, not absolute times.
@@ -153,6 +159,26 @@ def recall(n_samples):
           f"exact {t_exact:.1f}s, approximate {t_approx:.1f}s")
 
 
+def machine_line():
+    """The date, the machine (CPU model, cores, BLAS threads) and the load, printed with every run."""
+    import datetime
+    import platform
+
+    from threadpoolctl import threadpool_info
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas = [f"{lib['internal_api']} {lib['num_threads']} threads" for lib in threadpool_info() if lib["user_api"] == "blas"]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC | {model} | {cores} cores | "
+          f"BLAS {', '.join(blas) or 'unknown'} | load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}",
+          flush=True)
+
+
 def enn_1m(n_samples, algorithm):
     X, y = binary_data(n_samples)
     (X_res, y_res), seconds, peak = measure(
@@ -188,6 +214,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10k rows")
     parser.add_argument("--n", type=int, default=None, help="rows of the binary data set (default 100000)")
     parser.add_argument("--n-multiclass", type=int, default=None, help="rows of the 4-class data set (default 100000)")
+    parser.add_argument("--rows", type=int, default=None, help="rows of the data set chosen by --classes")
+    parser.add_argument("--classes", type=int, choices=[2, 4], default=None,
+                        help="run only this data set: 2 (binary, 5%% minority) or 4 (four classes, see --multiclass)")
     parser.add_argument("--multiclass", default="balanced", choices=sorted(MULTICLASS_WEIGHTS),
                         help="4 classes of 25%% each (balanced) or 50/30/15/5%% (skewed)")
     parser.add_argument("--only", nargs="*", default=None, help="cleaner names to run")
@@ -198,6 +227,13 @@ def main():
     parser.add_argument("--recall", action="store_true", help="recall of the approximate search and ENN agreement")
     parser.add_argument("--skip-cleaners", action="store_true", help="binary data: only the combinations")
     args = parser.parse_args()
+    machine_line()
+    if args.classes == 4:
+        args.skip_cleaners = args.skip_combinations = True
+        args.n_multiclass = args.rows or args.n_multiclass
+    elif args.classes == 2:
+        args.skip_multiclass = True
+        args.n = args.rows or args.n
     if args.enn_1m:
         enn_1m(args.n or 1_000_000, args.algorithm)
         return
@@ -207,7 +243,8 @@ def main():
         return
     n_binary = args.n or (10_000 if args.quick else 100_000)
     n_multi = args.n_multiclass or (5_000 if args.quick else 100_000)
-    X, y = binary_data(n_binary)
+    if not (args.skip_cleaners and args.skip_combinations):
+        X, y = binary_data(n_binary)
     if not args.skip_cleaners:
         compare_cleaners(X, y, "binary, 5% minority", args.only)
     if not args.skip_combinations:

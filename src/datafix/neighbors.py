@@ -447,9 +447,9 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
             bound = np.partition(block_min, k_search - 1, axis=1)[:, k_search - 1] + 2.0 * error
         else:  # fewer blocks than neighbours wanted: every column is a candidate
             bound = np.full(n_chunk, np.inf)
-        pair_rows, pair_blocks = np.nonzero(block_min <= bound[:, None])
+        pair_rows, pair_blocks = _nonzero_2d(block_min <= bound[:, None])
         block_scores = scores[pair_rows, :, pair_blocks]
-        inner_pairs, inner_slots = np.nonzero(block_scores <= bound[pair_rows][:, None])
+        inner_pairs, inner_slots = _nonzero_2d(block_scores <= bound[pair_rows][:, None])
         return pair_rows[inner_pairs], inner_slots * n_blocks + pair_blocks[inner_pairs]
 
     def candidates_tiled(Qa, n_chunk, error):
@@ -469,9 +469,9 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
                 pool = block_min if best is None else np.concatenate([best, block_min], axis=1)
                 best = np.partition(pool, k_search - 1, axis=1)[:, :k_search]
             bound = best.max(axis=1) + 2.0 * error
-            pair_rows, pair_blocks = np.nonzero(block_min <= bound[:, None])
+            pair_rows, pair_blocks = _nonzero_2d(block_min <= bound[:, None])
             block_scores = scores[pair_rows, :, pair_blocks]
-            inner_pairs, inner_slots = np.nonzero(block_scores <= bound[pair_rows][:, None])
+            inner_pairs, inner_slots = _nonzero_2d(block_scores <= bound[pair_rows][:, None])
             found_rows.append(pair_rows[inner_pairs])
             found_cols.append(first + inner_slots * n_tile_blocks + pair_blocks[inner_pairs])
             found_scores.append(block_scores[inner_pairs, inner_slots])
@@ -503,10 +503,11 @@ def _exact_search(prepared: _Prepared, Q: np.ndarray, k: int, exclude, chunk_siz
     return distances, indices
 
 
-_SELF_TILE = 1024  # rows per tile of the symmetric self-search (4 MiB of float32 distances per tile pair)
+_SELF_TILE = 768  # rows per tile of the symmetric self-search (2.25 MiB of float32 distances per tile pair)
 _SELF_MIN_ROWS = 8 * _SELF_TILE  # rows from which a graph of X among itself uses the symmetric self-search
 _SELF_MAX_NEIGHBORS = 64
-_REFINE_BATCH = 1 << 20  # candidate pairs refined in float64 at a time
+_SELF_MAX_ROWS = 400_000  # its candidates (about 20 per row) are held until the end: bounded memory above that
+_REFINE_BATCH = 1 << 16  # candidate pairs refined in float64 at a time (about 10 MiB per gathered array)
 
 
 def _nonzero_2d(mask: np.ndarray):
@@ -522,9 +523,12 @@ def uses_self_search(n_rows: int, k: int) -> bool:
     That search computes each pair's distance once for both rows (see
     :func:`compute_neighbor_graph`), so searching every row costs less than
     searching a large part of them separately; the cleaners use this to
-    choose. It applies from a few thousand rows, for up to 64 neighbours.
+    choose. It applies from a few thousand to a few hundred thousand rows
+    (its memory grows with the rows, not only with the chunks), for up to 64
+    neighbours.
     """
-    return n_rows >= max(_SELF_MIN_ROWS, 2 * _SELF_TILE) and k <= min(_SELF_MAX_NEIGHBORS, _SELF_TILE // 4)
+    return (max(_SELF_MIN_ROWS, 2 * _SELF_TILE) <= n_rows <= _SELF_MAX_ROWS
+            and k <= min(_SELF_MAX_NEIGHBORS, _SELF_TILE // 4))
 
 
 def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
@@ -584,7 +588,7 @@ def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
         threshold[start:stop] = limit32
         rows, cols = _nonzero_2d(scores <= limit32[:, None])
         progress.advance(1)
-        return rows + start, cols + start
+        return (rows + start).astype(np.int32), (cols + start).astype(np.int32)
 
     def tile_row(tile):
         start, stop = edges[tile], edges[tile + 1]
@@ -609,8 +613,8 @@ def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
                 found_cols.append(cols + start)
         progress.advance(n_tiles - 1 - tile)
         if not found_rows:
-            return np.empty(0, np.intp), np.empty(0, np.intp)
-        return np.concatenate(found_rows), np.concatenate(found_cols)
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        return np.concatenate(found_rows).astype(np.int32), np.concatenate(found_cols).astype(np.int32)
 
     tiles = list(range(n_tiles))
     pieces = _CHUNK_THREADS.run(own_tile, tiles, n_threads)
