@@ -138,3 +138,9 @@ def test_to_parquet_writes_a_partitioned_directory(audited, tmp_path):
     back = pd.read_parquet(out)
     assert np.array_equal(back["is_duplicates_issue"].to_numpy(), rows["is_duplicates_issue"].to_numpy())
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_flagged_rows_of_a_distributed_report(audited):
+    report, rows = audited
+    flagged = report.flagged("duplicates").compute()
+    assert list(flagged) == list(rows.index[rows["is_duplicates_issue"].to_numpy()])

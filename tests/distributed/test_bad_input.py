@@ -99,3 +99,13 @@ def test_argument_errors_before_any_work(tmp_path, capsys, argv, message):
     code, errors = _run(capsys, *argv, "--scheduler", "tcp://127.0.0.1:1")  # never reached: checked first
     assert code == 2 and len(errors) == 1 and message in errors[0], errors
     assert not (tmp_path / "out").exists()
+
+
+def test_datafix_and_its_command_line_do_not_import_dask():
+    import subprocess
+    import sys
+
+    code = ("import sys, datafix, datafix.cli, datafix.distributed; datafix.audit; "
+            "print(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
