@@ -453,7 +453,7 @@ def inject_outlying_targets(y, residual_sd, rate, seed):
 REGRESSION_GRID = [(threshold, 0) for threshold in (2.5, 3.0, 3.5, 4.0, 5.0)] + [(t, 1) for t in (3.0, 3.5, 4.0)]
 
 
-def regression(halves=("tune", "report")):
+def regression(halves=("tune", "report"), only_default=False):
     """Detection of outlying targets: datafix's rule (grid of thresholds and refit rounds) against cleanlab's
     regression CleanLearning, on the same encoded features, the same base model and the same folds."""
     from cleanlab.regression.learn import CleanLearning as RegressionCleanLearning
@@ -476,7 +476,8 @@ def regression(halves=("tune", "report")):
                          for model in regression_models().values())
             for rate, seed in ((0.02, 0), (0.05, 1)):
                 y_noisy, shifted = inject_outlying_targets(y, sd, rate, seed + (0 if half == "tune" else 100))
-                for label, model in [*regression_models().items(), ("datafix default", None)]:
+                candidates = [] if only_default else list(regression_models().items())
+                for label, model in [*candidates, ("datafix default", None)]:
                     # cleanlab's CleanLearning(seed=seed) seeds numpy's global generator and then shuffles its
                     # first KFold with it: the same folds
                     np.random.seed(seed)
@@ -575,7 +576,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     parser.add_argument("--part", choices=["detection", "downstream", "speed", "speed-proba", "speed-whole", "estimators",
-                                           "protocol", "regression", "multilabel", "speed-auto"],
+                                           "protocol", "regression", "regression-default", "multilabel",
+                                           "speed-auto"],
                         action="append",
                         help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
                              "the default model with gradient boosting and is slow)")
@@ -593,8 +595,8 @@ def main():
         estimators(n_synthetic)
     if "protocol" in parts:
         protocol()
-    if "regression" in parts:
-        regression(args.half or ("tune", "report"))
+    if "regression" in parts or "regression-default" in parts:
+        regression(args.half or ("tune", "report"), only_default="regression" not in parts)
     if "multilabel" in parts:
         multilabel(args.half or ("tune", "report"))
     if "speed-auto" in parts:

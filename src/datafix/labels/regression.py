@@ -42,7 +42,7 @@ from sklearn.base import is_classifier
 __all__ = ["REGRESSION_THRESHOLD", "REFIT_ROUNDS", "default_regressors", "regression_issues", "robust_scores"]
 
 #: Flag a row when its robust residual score ``|z|`` is above this.
-REGRESSION_THRESHOLD = 3.5
+REGRESSION_THRESHOLD = 3.0
 #: How many times the folds are refitted without the flagged rows before the final cut.
 REFIT_ROUNDS = 1
 _NORMAL_MAD = 1.4826  # standard deviation / median absolute deviation of a normal distribution
