@@ -260,7 +260,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="find what is wrong with a dataset",
                                 description="Audit a CSV or Parquet dataset and print a summary table.")
-    audit.add_argument("path", help="CSV or Parquet file")
+    audit.add_argument("path", nargs="+", help="CSV or Parquet file (on a Dask cluster: Parquet files, a directory "
+                                               "or a glob)")
     audit.add_argument("--target", required=True, help="the label column")
     audit.add_argument("--test", help="a held-out CSV or Parquet file, checked for rows that occur in PATH")
     audit.add_argument("--html", help="write the HTML report here")
@@ -292,7 +293,7 @@ def _build_parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="drop or relabel rows with label issues",
                                 description="Find label issues (or read them from an audit's JSON) and write "
                                             "the cleaned dataset.")
-    clean.add_argument("path")
+    clean.add_argument("path", nargs="+")
     clean.add_argument("--target", required=True)
     clean.add_argument("--action", choices=["drop", "relabel"], required=True)
     clean.add_argument("--output", required=True, help="CSV or Parquet file to write")
@@ -304,7 +305,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     balance = commands.add_parser("balance", help="balance the classes",
                                   description="Balance the classes by weights or resampling and write the result.")
-    balance.add_argument("path")
+    balance.add_argument("path", nargs="+")
     balance.add_argument("--target", required=True)
     how = balance.add_mutually_exclusive_group(required=True)
     how.add_argument("--by", choices=BALANCE_CHOICES,
@@ -680,6 +681,8 @@ def main(argv=None) -> int:
             warnings.simplefilter("ignore", RuntimeWarning)  # numerical noise the user cannot act on
             warnings.showwarning = _show_warning
             args = _build_parser().parse_args(argv)
+            if isinstance(args.path, list):  # several paths (a shell-expanded glob) only make sense on a cluster
+                args.path = args.path[0] if len(args.path) == 1 else args.path
             runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance,
                       "compare": _run_compare}[args.command]
             _check_encoding(args)

@@ -55,3 +55,12 @@ def test_balance_and_clean_write_partitioned_parquet(client, folder, tmp_path, c
     cleaned = pd.read_parquet(tmp_path / "c")
     assert 0 < len(cleaned) < len(frame)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary directory left
+
+
+def test_a_glob_the_shell_expanded(client, folder, tmp_path, capsys):
+    path, frame = folder
+    files = sorted(str(p) for p in path.glob("*.parquet"))
+    assert main(["balance", *files, "--target", "y", "--by", "weights", "--output", str(tmp_path / "w"),
+                 "--scheduler", client.scheduler.address, "--quiet"]) == 0
+    assert len(pd.read_parquet(tmp_path / "w")) == len(frame)
+    assert main(["audit", *files, "--target", "y", "--scheduler", "tcp://127.0.0.1:1", "--test", files[0]]) == 2

@@ -22,6 +22,8 @@ def wants_cluster(args) -> bool:
     """Whether a parsed command line runs on a Dask cluster."""
     if args.command not in ("audit", "clean", "balance"):
         return False
+    if isinstance(args.path, list):  # several files: a glob the shell expanded
+        return True
     path = str(getattr(args, "path", "") or "")
     return bool(getattr(args, "scheduler", None)) or os.path.isdir(path) or any(c in path for c in "*?[")
 
@@ -54,8 +56,8 @@ def _check(args):
             _fail(f"--output {args.output}: on a Dask cluster the output is a directory of Parquet files; "
                   f"give a directory name")
         check_output_directory(args.output, overwrite=args.overwrite)
-        source = os.path.abspath(args.path)
-        if os.path.abspath(args.output) == source:
+        sources = [os.path.abspath(p) for p in (args.path if isinstance(args.path, list) else [args.path])]
+        if os.path.abspath(args.output) in sources:
             _fail(f"--output {args.output} is the input; choose another directory")
     if getattr(args, "cv", 5) < 2:
         _fail(f"--cv must be at least 2 (the number of folds), got {args.cv}")
@@ -70,7 +72,7 @@ def run_on_cluster(args) -> int:
     data = read_parquet(args.path, target=args.target)
     scheduler = args.scheduler or "local"
     if not args.quiet:
-        print(f"datafix {args.command}: {data.npartitions} partitions of {args.path} on "
+        print(f"datafix {args.command}: {data.npartitions} partitions of {_shown(args.path)} on "
               f"{'a local cluster' if scheduler == 'local' else scheduler}", file=sys.stderr)
     with connect(scheduler):
         return {"audit": _audit, "clean": _clean, "balance": _balance}[args.command](data, args)
@@ -141,7 +143,7 @@ def _balance(data, args) -> int:
     from .fixes import fix_columns
 
     if args.by == "weights" and args.weight_column in data.columns:
-        _fail(f"--weight-column {args.weight_column!r} already exists in {args.path}; choose another name")
+        _fail(f"--weight-column {args.weight_column!r} already exists in {_shown(args.path)}; choose another name")
     names = _free_names(data)
     fixed = fix_columns(data, args.target, [args.by], random_state=args.random_state, **names)
     return _write(fixed, data, args, names, filter_rows=args.by == "undersample", label=False,
@@ -157,3 +159,7 @@ def _free_names(data) -> dict:
             name = "_" + name
         names[key] = name
     return names
+
+
+def _shown(path) -> str:
+    return f"{len(path)} files" if isinstance(path, list) else str(path)

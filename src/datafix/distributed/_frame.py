@@ -54,7 +54,9 @@ def is_dask_frame(data) -> bool:
 
 
 def parquet_files(path) -> list[str]:
-    """The Parquet files of a directory, a glob or one file, sorted; a one-line error when there are none."""
+    """The Parquet files of a directory, a glob, one file or a list of those, sorted; an error when there are none."""
+    if isinstance(path, (list, tuple)):
+        return [file for item in path for file in parquet_files(item)]
     path = os.fspath(path)
     if os.path.isdir(path):
         files = sorted(os.path.join(root, name) for root, _, names in os.walk(path) for name in names
@@ -80,8 +82,9 @@ def read_parquet(path, *, target=None, columns=None):
 
     Parameters
     ----------
-    path : str or path-like
-        A directory of Parquet files, a glob such as ``"data/*.parquet"`` or one file.
+    path : str, path-like or list of them
+        A directory of Parquet files, a glob such as ``"data/*.parquet"``,
+        one file, or a list of files (a glob the shell expanded).
     target : str, optional
         The label column, which every file must hold.
     columns : list of str, optional
