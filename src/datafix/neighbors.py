@@ -49,6 +49,15 @@ a running bound (the k-th smallest block minimum of the tiles seen so far),
 so that the fit rows' float32 copy is read once per 128 queries instead of
 once per 16, with the same answer.
 
+A graph of ``X`` among itself (:func:`compute_neighbor_graph`, from a few
+thousand to a few hundred thousand rows) is searched symmetrically instead:
+the rows are put in the order of a few k-means clusters and cut into tiles;
+one float32 product per pair of tiles serves the rows of both tiles (half
+the products of searching every row against every row); each row's
+threshold is its k-th smallest float32 distance within its own tile,
+widened by twice the rounding bound, and every column under it is a
+candidate, refined in float64 exactly as above. The answer is the same.
+
 Approximate search (``algorithm="approximate"``)
 ------------------------------------------------
 An inverted-file index in numpy: k-means centroids (from a sample), each row

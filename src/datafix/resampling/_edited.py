@@ -208,6 +208,8 @@ class EditedNearestNeighbours(BaseCleaner):
             state, np.arange(len(y)), classes.labels, self.sampling_strategy, k, self.kind_sel, neighbourhood.estimator
         )
         self.nn_ = fit_neighbours(nn, X, y)
+        # every row's neighbours, when the editing searched them all (NeighbourhoodCleaningRule reuses them)
+        self._neighbor_graph = getattr(state, "full_graph", None)
         self.sample_indices_ = keep_positions
         return Resampled(keep_positions)
 

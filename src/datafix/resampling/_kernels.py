@@ -86,6 +86,7 @@ class EditingState:
         self.exact = np.zeros(n, dtype=bool)
         self.valid = np.zeros(n, dtype=bool)
         self._clusters = None
+        self.full_graph = None  # every row's K nearest, when a pass over every row searched them all at once
         self.n_searched = 0  # rows searched (for tests and benchmarks)
         self.n_exact = 0  # rows that needed an exact search
 
@@ -145,7 +146,10 @@ class EditingState:
             if self.algorithm == "exact" and len(undecided) >= _SELF_SEARCH_FROM * len(rows) and uses_self_search(
                 len(rows), K
             ):
-                found = compute_neighbor_graph(_rows_of(X, rows), K).indices[local[undecided]]
+                graph = compute_neighbor_graph(_rows_of(X, rows), K)
+                if len(rows) == len(codes):
+                    self.full_graph = graph
+                found = graph.indices[local[undecided]]
             else:
                 _, found = kneighbors(
                     _rows_of(X, rows), X[undecided], K, algorithm=self.algorithm, exclude=local[undecided]

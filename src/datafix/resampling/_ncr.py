@@ -198,7 +198,11 @@ class NeighbourhoodCleaningRule(BaseCleaner):
         minority_rows = np.flatnonzero(codes == classes.minority)
         if voters.uses_engine:
             k = voters.n_neighbors
-            _, neighbors = kneighbors(X, X[minority_rows], k, exclude=minority_rows)
+            graph = getattr(editor, "_neighbor_graph", None) if self.edited_nearest_neighbours is None else None
+            if graph is not None and graph.n_neighbors >= k:  # the editing's graph: the same neighbours
+                neighbors = graph.indices[minority_rows, :k]
+            else:
+                _, neighbors = kneighbors(X, X[minority_rows], k, exclude=minority_rows)
             # the classifier's k neighbours of a training row are the row itself and its k - 1 nearest others
             votes = np.concatenate([codes[minority_rows][:, None], codes[neighbors[:, : k - 1]]], axis=1)
             misclassified = mode_code(votes, classes.n_classes) != classes.minority
