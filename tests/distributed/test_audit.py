@@ -144,3 +144,17 @@ def test_flagged_rows_of_a_distributed_report(audited):
     report, rows = audited
     flagged = report.flagged("duplicates").compute()
     assert list(flagged) == list(rows.index[rows["is_duplicates_issue"].to_numpy()])
+
+
+@pytest.mark.slow
+def test_the_xgboost_cluster_model(client):
+    pytest.importorskip("xgboost")
+    rng = np.random.default_rng(1)
+    n = 20_000
+    true = rng.integers(0, 3, size=n)
+    frame = pd.DataFrame({f"x{i}": rng.normal(size=n) + 2.0 * (true == i) for i in range(3)})
+    noisy = rng.random(n) < 0.05
+    frame["target"] = np.array(["a", "b", "c"])[np.where(noisy, (true + 1) % 3, true)]
+    report = dfx.audit(dd.from_pandas(frame, npartitions=4), "target", checks=["label"], cv=3, estimator="xgboost")
+    flagged = report.issues["is_label_issue"].compute().to_numpy()
+    assert (flagged & noisy).sum() / flagged.sum() > 0.2 and (flagged & noisy).sum() / noisy.sum() > 0.3

@@ -128,15 +128,18 @@ def _check_label_inputs(labels, pred_proba, cv) -> None:
 
 def _audit_dask(data, target, *, y, test, estimator, checks, cv, groups, random_state, verbose, pred_proba):
     """:func:`audit` of a Dask DataFrame: the arguments it supports, then :func:`datafix.distributed.audit`."""
-    unsupported = [name for name, value in (("y", y), ("test", test), ("estimator", estimator), ("groups", groups))
-                   if value is not None]
+    model = "linear" if estimator is None else estimator
+    if not isinstance(model, str):
+        raise ValueError("estimator must be 'linear' or 'xgboost' for a Dask DataFrame (a model the cluster trains); "
+                         "for your own model pass its out-of-fold probabilities as pred_proba= columns.")
+    unsupported = [name for name, value in (("y", y), ("test", test), ("groups", groups)) if value is not None]
     if unsupported:
         raise ValueError(f"{', '.join(unsupported)} cannot be used with a Dask DataFrame; pass the labels as "
                          f"target= (a column) and probabilities as pred_proba= (a list of columns).")
     from ..distributed import audit as distributed_audit
 
-    return distributed_audit(data, target, checks=checks, pred_proba=pred_proba, cv=cv, random_state=random_state,
-                             verbose=verbose)
+    return distributed_audit(data, target, checks=checks, pred_proba=pred_proba, model=model, cv=cv,
+                             random_state=random_state, verbose=verbose)
 
 
 def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, cv=5, groups=None, n_jobs=None,

@@ -76,7 +76,8 @@ class _Settings:
         self.leakage_bins = leakage_bins
 
 
-def audit(data, target, *, checks=None, pred_proba=None, cv=5, epochs=2, random_state=None, verbose=False):
+def audit(data, target, *, checks=None, pred_proba=None, model="linear", cv=5, epochs=2, random_state=None,
+          verbose=False):
     """Audit a Dask DataFrame on its cluster; the same :class:`~datafix.AuditReport` as in memory.
 
     Called by :func:`datafix.audit` when ``data`` is a Dask DataFrame. The
@@ -101,10 +102,14 @@ def audit(data, target, *, checks=None, pred_proba=None, cv=5, epochs=2, random_
         Columns of ``data`` with out-of-fold probabilities of your own model,
         one per class in sorted class order; they are not audited as
         features. Without them a linear model is trained on the cluster.
+    model : {"linear", "xgboost"}, default="linear"
+        The cluster model without ``pred_proba``: an incremental linear
+        model trained partition by partition, or ``xgboost.dask`` (the
+        ``boost`` extra).
     cv : int, default=5
         Folds of the cluster model.
     epochs : int, default=2
-        Passes of ``partial_fit`` over the partitions.
+        Passes of ``partial_fit`` over the partitions (linear model).
     random_state : int, optional
         Seeds the cluster model.
     verbose : bool, default=False
@@ -138,6 +143,8 @@ def audit(data, target, *, checks=None, pred_proba=None, cv=5, epochs=2, random_
         if absent:
             raise ValueError(f"pred_proba names columns {absent[:5]} that data does not have.")
         features = [c for c in features if c not in pred_proba]
+    if model not in ("linear", "xgboost"):
+        raise ValueError(f"model must be 'linear' or 'xgboost', got {model!r}.")
     if "label" in names and pred_proba is None and (not isinstance(cv, (int, np.integer)) or cv < 2):
         raise ValueError(f"cv must be an integer of at least 2 (the number of folds), got {cv!r}.")
     say = (lambda text: print(f"datafix audit: {text}", file=sys.stderr)) if verbose else (lambda text: None)
@@ -163,10 +170,11 @@ def audit(data, target, *, checks=None, pred_proba=None, cv=5, epochs=2, random_
     if "label" in names:
         tic = time.perf_counter()
         if pred_proba is None:
-            say(f"training the out-of-fold model on the cluster ({cv} folds, {epochs} epochs), then thresholds")
+            say(f"training the out-of-fold {model} model on the cluster ({cv} folds), then thresholds")
         else:
             say("confident-learning thresholds")
-        evidence = LabelEvidence(stats, pred_proba=pred_proba, cv=cv, epochs=epochs, random_state=random_state)
+        evidence = LabelEvidence(stats, pred_proba=pred_proba, cv=cv, epochs=epochs, random_state=random_state,
+                                 model=model)
         evidence.fit(data[columns], stats)
         seconds["label"] = time.perf_counter() - tic
     if "target_leakage" in names:

@@ -110,8 +110,8 @@ def _columns_part(part, plan, partition_info=None):
     return out
 
 
-def fix_columns(data, target, fixes=("weights",), *, clean_action="drop", pred_proba=None, cv=5, epochs=2,
-                random_state=0, keep_column="keep", weight_column="weight", label_column="label"):
+def fix_columns(data, target, fixes=("weights",), *, clean_action="drop", pred_proba=None, model="linear", cv=5,
+                epochs=2, random_state=0, keep_column="keep", weight_column="weight", label_column="label"):
     """Add ``keep``, ``weight`` and ``label`` columns to a Dask DataFrame: fixes as columns, not copies.
 
     The statistics every fix needs (class counts, confident-learning
@@ -135,6 +135,8 @@ def fix_columns(data, target, fixes=("weights",), *, clean_action="drop", pred_p
         Out-of-fold probability columns (sorted class order) for ``"clean"``;
         without them a linear model is trained on the cluster (see
         :func:`datafix.distributed.audit`).
+    model : {"linear", "xgboost"}, default="linear"
+        The cluster model for ``"clean"`` without ``pred_proba``.
     cv, epochs : int
         Folds and passes of the cluster model.
     random_state : int, default=0
@@ -164,6 +166,8 @@ def fix_columns(data, target, fixes=("weights",), *, clean_action="drop", pred_p
     if unknown or not fixes:
         raise ValueError(f"fixes has unknown fixes {unknown}; choose from {', '.join(FIXES)}." if unknown
                          else f"fixes is empty; choose from {', '.join(FIXES)}.")
+    if model not in ("linear", "xgboost"):
+        raise ValueError(f"model must be 'linear' or 'xgboost', got {model!r}.")
     if clean_action not in ("drop", "relabel"):
         raise ValueError(f"clean_action must be 'drop' or 'relabel', got {clean_action!r}.")
     features = check_frame(data, target)
@@ -185,7 +189,8 @@ def fix_columns(data, target, fixes=("weights",), *, clean_action="drop", pred_p
             if small:
                 raise ValueError(f"classes {small[:5]} have fewer rows than cv={cv} folds; lower cv or drop them.")
         columns = features + [target] + (pred_proba or [])
-        evidence = LabelEvidence(stats, pred_proba=pred_proba, cv=cv, epochs=epochs, random_state=random_state)
+        evidence = LabelEvidence(stats, pred_proba=pred_proba, cv=cv, epochs=epochs, random_state=random_state,
+                                 model=model)
         evidence.fit(data[columns], stats)
     plan = _Plan(stats, fixes, evidence, clean_action, random_state, keep_column, weight_column, label_column)
     counts = stats.class_counts

@@ -153,22 +153,33 @@ def _partial_fit(models, part, encoding, features, target, class_codes, n_folds)
     return models
 
 
-def fit_out_of_fold_models(data, stats, *, cv=5, epochs=2, random_state=None):
-    """Train ``cv`` linear models on the cluster, model ``k`` on every row outside fold ``k``.
+#: The models :func:`fit_out_of_fold_models` trains on the cluster.
+CLUSTER_MODELS = ("linear", "xgboost")
 
-    One ``partial_fit`` per partition and epoch, the partitions in order;
-    each step runs on a worker and only the models move. Returns the
-    fitted models and the :class:`Encoding`.
+
+def fit_out_of_fold_models(data, stats, *, cv=5, epochs=2, random_state=None, model="linear"):
+    """Train ``cv`` models on the cluster, model ``k`` on every row outside fold ``k``.
+
+    ``model="linear"``: one ``partial_fit`` of an ``SGDClassifier`` per
+    partition and epoch, the partitions in order; each step runs on a worker
+    and only the models move. ``model="xgboost"``: ``xgboost.dask`` trains
+    each fold's booster on all workers at once (the ``boost`` extra).
+    Returns the fitted models (each with ``predict_proba``) and the
+    :class:`Encoding`.
     """
     import dask
     from sklearn.linear_model import SGDClassifier
 
+    if model not in CLUSTER_MODELS:
+        raise ValueError(f"model must be one of {', '.join(CLUSTER_MODELS)}, got {model!r}.")
     encoding = Encoding(stats)
     if encoding.width == 0:
         raise ValueError("no feature column can tell the classes apart (every column is constant, identifier-like "
                          "or has more than 20 categories); pass pred_proba columns from your own model.")
     class_codes = {c: i for i, c in enumerate(stats.classes.tolist())}
     seed = 0 if random_state is None else int(random_state)
+    if model == "xgboost":
+        return _fit_xgboost(data, stats, encoding, class_codes, cv, seed), encoding
     models = [SGDClassifier(loss="log_loss", alpha=1e-4, average=True, random_state=seed + k) for k in range(cv)]
     state = dask.delayed(models, traverse=True)
     parts = data.to_delayed()
@@ -176,6 +187,51 @@ def fit_out_of_fold_models(data, stats, *, cv=5, epochs=2, random_state=None):
         for part in parts:
             state = dask.delayed(_partial_fit)(state, part, encoding, stats.features, stats.target, class_codes, cv)
     return dask.compute(state)[0], encoding
+
+
+class BoosterModel:
+    """An XGBoost booster with ``predict_proba`` (all classes, sorted order), for prediction on a worker."""
+
+    def __init__(self, booster, n_classes: int):
+        self.booster = booster
+        self.classes_ = np.arange(n_classes)
+
+    def predict_proba(self, X) -> np.ndarray:
+        import xgboost
+
+        matrix = xgboost.DMatrix(X, feature_names=self.booster.feature_names)
+        proba = np.asarray(self.booster.predict(matrix), dtype=np.float64)
+        if proba.ndim == 1:  # binary: the probability of class 1
+            proba = np.column_stack([1.0 - proba, proba])
+        return proba / proba.sum(axis=1, keepdims=True)
+
+
+def _encoded_part(part, encoding, features, target, class_codes, n_folds):
+    frame = pd.DataFrame(encoding.transform(part), index=part.index,
+                         columns=[f"e{i}" for i in range(encoding.width)])
+    frame["__label"] = _codes(part, target, class_codes)
+    frame["__fold"] = fold_of(part, features, n_folds)
+    return frame
+
+
+def _fit_xgboost(data, stats, encoding, class_codes, cv, seed):
+    from .._optional import import_optional
+
+    import_optional("xgboost", "boost")
+    from xgboost import dask as xgboost_dask
+
+    meta = _encoded_part(data._meta, encoding, stats.features, stats.target, class_codes, cv)
+    encoded = data.map_partitions(_encoded_part, encoding, stats.features, stats.target, class_codes, cv, meta=meta)
+    columns = [c for c in meta.columns if c.startswith("e")]
+    n_classes = len(class_codes)
+    models = []
+    for k in range(cv):
+        train = encoded[encoded["__fold"] != k]
+        classifier = xgboost_dask.DaskXGBClassifier(n_estimators=100, max_depth=6, learning_rate=0.3,
+                                                    tree_method="hist", random_state=seed + k)
+        classifier.fit(train[columns], train["__label"])
+        models.append(BoosterModel(classifier.get_booster(), n_classes))
+    return models
 
 
 def out_of_fold_proba(part: pd.DataFrame, models, encoding, features, n_folds) -> np.ndarray:
@@ -215,7 +271,7 @@ class LabelEvidence:
     any partition on its own. Small and picklable: it travels to the workers.
     """
 
-    def __init__(self, stats, *, pred_proba=None, cv=5, epochs=2, random_state=None):
+    def __init__(self, stats, *, pred_proba=None, cv=5, epochs=2, random_state=None, model="linear"):
         self.features = stats.features
         self.target = stats.target
         self.classes = stats.classes
@@ -224,6 +280,7 @@ class LabelEvidence:
         self.cv = cv
         self.epochs = epochs
         self.random_state = random_state
+        self.model = model
         self.models = self.encoding = self.thresholds = None
 
     def fit(self, data, stats):
@@ -231,7 +288,7 @@ class LabelEvidence:
 
         if self.pred_proba is None:
             self.models, self.encoding = fit_out_of_fold_models(data, stats, cv=self.cv, epochs=self.epochs,
-                                                                random_state=self.random_state)
+                                                                random_state=self.random_state, model=self.model)
         self.thresholds = confident_thresholds(reduce_partitions(data, _threshold_part, self))
         return self
 
