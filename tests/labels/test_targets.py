@@ -246,3 +246,27 @@ def test_two_dimensional_targets_that_cannot_be_judged():
         find_label_issues(X, np.eye(100)[:, :3], target_type="classes")
     with pytest.raises(ValueError, match="is a classifier, but y is continuous"):
         find_label_issues(X, np.linspace(0, 1, 100) + 0.001, estimator=LogisticRegression())
+
+
+# --- speed: folds and neighbour search side by side ------------------------------------------------------------
+
+def test_side_by_side_folds_and_neighbours_give_the_sequential_result(monkeypatch):
+    import datafix.labels.issues as issues_module
+    from sklearn.datasets import make_blobs
+
+    from datafix.datasets import make_label_noise
+
+    X, y = make_blobs(n_samples=400, centers=3, cluster_std=2.0, random_state=0)
+    y, _ = make_label_noise(y, rate=0.1, random_state=0)
+    sequential = find_label_issues(X, y, random_state=0)
+    calls = []
+    original = issues_module._side_by_side
+    monkeypatch.setattr(issues_module, "SIDE_BY_SIDE_MIN_ROWS", 100)
+    monkeypatch.setattr(issues_module, "_side_by_side", lambda *args: calls.append(1) or original(*args))
+    side_by_side = find_label_issues(X, y, random_state=0)
+    assert calls == [1]
+    pd.testing.assert_frame_equal(side_by_side, sequential)
+    with pytest.raises(ValueError, match="takes no sample_weight"):  # checked before the search starts
+        from sklearn.neighbors import KNeighborsClassifier
+
+        find_label_issues(X, y, estimator=KNeighborsClassifier(), sample_weight=np.ones(400))

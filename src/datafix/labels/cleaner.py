@@ -13,7 +13,7 @@ from .issues import LABEL_ISSUE_METHODS, TARGET_TYPES, find_label_issues, target
 __all__ = ["LabelCleaner", "LABEL_CLEANER_ACTIONS", "limit_per_class", "relabel_is_justified"]
 
 LABEL_CLEANER_ACTIONS = ("drop", "relabel", "downweight")
-#: Default of ``LabelCleaner(max_class_fraction=...)``; see the class documentation for the measurements.
+#: Default of ``LabelCleaner(max_class_fraction=...)``, chosen by ``benchmarks/label_issues.py --part protocol`` (the guide has the numbers).
 DEFAULT_MAX_CLASS_FRACTION = 0.3
 
 

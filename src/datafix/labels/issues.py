@@ -675,12 +675,18 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
                 "X has no column that can tell the classes apart (every column is constant or id-like, so the "
                 "encoding leaves it out); add informative features, or pass pred_proba or an estimator of your own."
             )
-    if fits_model:  # validates estimator and cv before any other work
-        model_proba = fit_out_of_fold(
-            estimator, X, encoded, labels, cv=cv, groups=groups, sample_weight=sample_weight, n_jobs=n_jobs,
-            random_state=random_state,
-        )
     graph = neighbor_graph
+    if fits_model:  # validates estimator and cv before any other work
+
+        def fit_folds():
+            return fit_out_of_fold(estimator, X, encoded, labels, cv=cv, groups=groups, sample_weight=sample_weight,
+                                   n_jobs=n_jobs, random_state=random_state)
+
+        if graph is None and needs_neighbors and n_jobs is None and len(labels) >= SIDE_BY_SIDE_MIN_ROWS:
+            _check_estimator(estimator, sample_weight, len(labels))
+            model_proba, graph = _side_by_side(fit_folds, lambda threads: _neighbor_graph(encoded, threads))
+        else:
+            model_proba = fit_folds()
     if graph is None and needs_neighbors:
         graph = _neighbor_graph(encoded, n_jobs)
     neighbor_proba = None
@@ -726,6 +732,47 @@ def fit_out_of_fold(estimator, X, encoded, labels, *, cv, groups=None, sample_we
     proba = out_of_fold_proba(estimator, X, labels, cv=cv, groups=groups, sample_weight=sample_weight,
                               n_jobs=n_jobs, random_state=random_state, verbose=verbose)
     return proba.astype(np.float32)
+
+
+#: From this many rows on, ``"auto"`` (with ``n_jobs=None``) fits the folds and searches the neighbours side by side.
+SIDE_BY_SIDE_MIN_ROWS = 20_000
+
+
+def _check_estimator(estimator, sample_weight, n_rows):
+    """The checks :func:`out_of_fold_proba` makes on the model, made before the side-by-side work starts."""
+    from .out_of_fold import check_fold_weights
+
+    if estimator is None:
+        return
+    if not hasattr(estimator, "fit") or not hasattr(estimator, "predict_proba"):
+        raise ValueError(
+            f"estimator must be a classifier with fit and predict_proba, got {type(estimator).__name__}; "
+            f"for a model without probabilities wrap it, e.g. CalibratedClassifierCV(model)."
+        )
+    check_fold_weights(estimator, sample_weight, n_rows)
+
+
+def _side_by_side(fit_folds, build_graph):
+    """``(fit_folds(), build_graph(threads))`` with the neighbour search in a second thread, each on half the cores.
+
+    The two are independent and about as long on large data; one after the other, each with every core, they
+    spend much of their time waiting on each other's threads (``benchmarks/label_issues.py --part speed-auto``).
+    The results do not depend on the thread counts: the graph by construction, the out-of-fold model as the
+    tests check on the default model.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    half = max(1, (os.cpu_count() or 2) // 2)
+    with threadpool_limits(limits=half), ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(build_graph, half)
+        try:
+            proba = fit_folds()
+        except BaseException:
+            future.cancel()
+            raise
+        return proba, future.result()
 
 
 def _neighbor_graph(encoded, n_jobs):
