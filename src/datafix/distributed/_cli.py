@@ -9,6 +9,7 @@ failed run leaves none behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -70,6 +71,8 @@ def run_on_cluster(args) -> int:
 
     _check(args)
     data = read_parquet(args.path, target=args.target)
+    # the scheduler's log lines (shuffle plugins, memory notes) are not for the command's user: errors only
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     scheduler = args.scheduler or "local"
     if not args.quiet:
         print(f"datafix {args.command}: {data.npartitions} partitions of {_shown(args.path)} on "
