@@ -46,6 +46,7 @@ Three parts:
     python benchmarks/label_issues.py --part protocol
     python benchmarks/label_issues.py --part regression --half tune   # then --half report, once
     python benchmarks/label_issues.py --part multilabel
+    python benchmarks/label_issues.py --part speed-auto   # 'auto' against 'confident_learning', 100k x 20
     python benchmarks/label_issues.py            # full sizes
     python benchmarks/label_issues.py --quick    # 10k synthetic rows, 100k x 10 probabilities
     python benchmarks/label_issues.py --quick --part estimators   # how the default estimator was chosen

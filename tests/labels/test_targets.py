@@ -244,6 +244,8 @@ def test_two_dimensional_targets_that_cannot_be_judged():
         find_label_issues(X, np.zeros(100), target_type="multilabel")
     with pytest.raises(ValueError, match="needs a 1-D y"):
         find_label_issues(X, np.eye(100)[:, :3], target_type="classes")
+    with pytest.raises(ValueError, match="y holds lists of labels; .*MultiLabelBinarizer"):
+        find_label_issues(X[:4], [[1, 2], [0], [1], [2]])
     with pytest.raises(ValueError, match="is a classifier, but y is continuous"):
         find_label_issues(X, np.linspace(0, 1, 100) + 0.001, estimator=LogisticRegression())
 

@@ -323,6 +323,11 @@ def target_type_of(y, target_type="auto") -> str:
         n_dims = 2 if y.shape[1] > 1 or target_type == "multilabel" else 1
     elif hasattr(y, "ndim") and hasattr(y, "shape"):  # arrays, Series and sparse matrices
         n_dims = y.ndim if not (y.ndim == 2 and y.shape[1] == 1 and target_type != "multilabel") else 1
+    elif isinstance(y, (list, tuple)) and any(isinstance(v, (list, tuple, set)) for v in y):
+        raise ValueError(
+            "y holds lists of labels; for a multi-label target pass a 0/1 indicator matrix, one column per label: "
+            "sklearn.preprocessing.MultiLabelBinarizer().fit_transform(y)."
+        )
     else:
         n_dims = np.ndim(y) if y is not None else 1
     if target_type == "auto":
