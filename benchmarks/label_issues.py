@@ -65,16 +65,21 @@ import warnings
 
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
-import cleanlab.filter  # noqa: E402
-import numpy as np  # noqa: E402
-from cleanlab.classification import CleanLearning  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification  # noqa: E402
-from sklearn.metrics import precision_recall_fscore_support  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+import cleanlab.filter
+import numpy as np
+from cleanlab.classification import CleanLearning
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_wine,
+    make_classification,
+)
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import train_test_split
 
-import datafix as dfx  # noqa: E402
-from datafix.datasets import make_label_noise  # noqa: E402
-from datafix.labels import make_default_estimator  # noqa: E402
+import datafix as dfx
+from datafix.datasets import make_label_noise
+from datafix.labels import make_default_estimator
 
 NOISE = [("uniform", 0.1), ("pairwise", 0.2)]
 
@@ -299,8 +304,8 @@ def speed_auto(n_whole, repeats=3):
     for _ in range(repeats):
         for method in times:
             loads.append(os.getloadavg()[0])
-            seconds, _, _ = measured(lambda: dfx.find_label_issues(X, y_noisy, method=method, random_state=0)
-                                     ["is_label_issue"].to_numpy())
+            seconds, _, _ = measured(lambda method=method: dfx.find_label_issues(X, y_noisy, method=method,
+                                                                                 random_state=0)["is_label_issue"])
             times[method].append(seconds)
     for method, values in times.items():
         print(f"  {method:<20} fastest {min(values):6.2f} s  median {np.median(values):6.2f} s  all "
@@ -417,7 +422,12 @@ def protocol(halves=("tune", "report")):
 
 def regression_datasets(half):
     """(name, X, y) of one half; unscaled features. The halves share no dataset."""
-    from sklearn.datasets import load_diabetes, make_friedman1, make_friedman2, make_regression
+    from sklearn.datasets import (
+        load_diabetes,
+        make_friedman1,
+        make_friedman2,
+        make_regression,
+    )
 
     if half == "tune":
         X, y = make_regression(1500, 20, n_informative=10, noise=10.0, random_state=11)
@@ -445,7 +455,7 @@ def inject_outlying_targets(y, residual_sd, rate, seed):
     """Shift ``rate`` of the targets by 3 to 8 residual standard deviations, up or down; (y_noisy, is_shifted)."""
     rng = np.random.default_rng(seed)
     shifted = np.zeros(len(y), dtype=bool)
-    shifted[rng.choice(len(y), int(round(rate * len(y))), replace=False)] = True
+    shifted[rng.choice(len(y), round(rate * len(y)), replace=False)] = True
     y_noisy = y.astype(np.float64).copy()
     y_noisy[shifted] += rng.choice([-1.0, 1.0], shifted.sum()) * rng.uniform(3, 8, shifted.sum()) * residual_sd
     return y_noisy, shifted
@@ -570,7 +580,7 @@ def multilabel(halves=("tune", "report")):
             same = np.array_equal(by_cleanlab, found["is_label_issue"].to_numpy())
             precision, recall, f1 = scores(flipped, found["is_label_issue"].to_numpy())
             label = f"{kind} {n_rows}x{n_features}, {n_labels} labels, seed {seed}"
-            print(f"{label:<38}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{str(same):>23}")
+            print(f"{label:<38}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{same!s:>23}")
 
 
 def main():

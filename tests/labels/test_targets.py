@@ -20,8 +20,11 @@ import datafix as dfx
 from datafix import LabelCleaner, find_label_issues
 from datafix.labels.issues import target_type_of
 from datafix.labels.multilabel import _label_lists
-from datafix.labels.regression import REGRESSION_THRESHOLD, regression_issues, robust_scores
-
+from datafix.labels.regression import (
+    REGRESSION_THRESHOLD,
+    regression_issues,
+    robust_scores,
+)
 
 RIDGE = make_pipeline(StandardScaler(), Ridge(alpha=0.1))
 
@@ -128,7 +131,7 @@ def test_regression_groups_and_weights_reach_the_folds(outlying):
 
 
 def test_label_cleaner_on_a_continuous_target(outlying):
-    X, y, shifted = outlying
+    X, y, _ = outlying
     frame = pd.DataFrame(X, columns=list("abcd"), index=np.arange(300) + 1000)
     cleaner = LabelCleaner(RIDGE, random_state=0)
     X_out, y_out = cleaner.fit_resample(frame, pd.Series(y, index=frame.index))
@@ -207,8 +210,8 @@ class _Exploding(BaseEstimator):
 @pytest.mark.parametrize(
     ("y", "kwargs", "message"),
     [
-        ("continuous", {"method": "confident_learning"}, "method='confident_learning' needs class labels, but y is "
-                                                         "continuous; use method='auto'"),
+        ("continuous", {"method": "confident_learning"},
+         "method='confident_learning' needs class labels, but y is continuous; use method='auto'"),
         ("continuous", {"method": "knn"}, "method='knn' needs class labels"),
         ("continuous", {"pred_proba": np.full((60, 2), 0.5)}, "pass predictions="),
         ("continuous", {"groups": np.arange(10)}, "groups has 10 entries but there are 60 rows"),
@@ -253,9 +256,9 @@ def test_two_dimensional_targets_that_cannot_be_judged():
 # --- speed: folds and neighbour search side by side ------------------------------------------------------------
 
 def test_side_by_side_folds_and_neighbours_give_the_sequential_result(monkeypatch):
-    import datafix.labels.issues as issues_module
     from sklearn.datasets import make_blobs
 
+    import datafix.labels.issues as issues_module
     from datafix.datasets import make_label_noise
 
     X, y = make_blobs(n_samples=400, centers=3, cluster_std=2.0, random_state=0)

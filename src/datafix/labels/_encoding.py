@@ -26,7 +26,7 @@ from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from .._tabular import encode_features
 from ..preprocessing import make_preprocessing
 
-__all__ = ["make_default_estimator", "encode_for_neighbors"]
+__all__ = ["encode_for_neighbors", "make_default_estimator"]
 
 def make_default_estimator(X):
     """The default model for out-of-fold probabilities, fitted to the shape of ``X``.

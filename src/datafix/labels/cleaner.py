@@ -9,8 +9,11 @@ import numpy as np
 from .._compat import HasMethods, Interval, StrOptions
 from ..base import BaseFix, Resampled
 from .issues import LABEL_ISSUE_METHODS, TARGET_TYPES, find_label_issues, target_type_of
+from .multilabel import check_multilabel_target
+from .out_of_fold import _weight_parameter
+from .regression import check_target_values
 
-__all__ = ["LabelCleaner", "LABEL_CLEANER_ACTIONS", "limit_per_class", "relabel_is_justified"]
+__all__ = ["LABEL_CLEANER_ACTIONS", "LabelCleaner", "limit_per_class", "relabel_is_justified"]
 
 LABEL_CLEANER_ACTIONS = ("drop", "relabel", "downweight")
 #: Default of ``LabelCleaner(max_class_fraction=...)``, chosen by ``benchmarks/label_issues.py --part protocol`` (the guide has the numbers).
@@ -220,13 +223,9 @@ class LabelCleaner(BaseFix):
             )
         self.target_type_ = target
         if target == "multilabel":
-            from .multilabel import check_multilabel_target
-
             self._label_names = check_multilabel_target(y, n_rows)[1]
             return y.to_numpy() if hasattr(y, "to_numpy") else (y.toarray() if hasattr(y, "toarray") else np.asarray(y))
         if target == "continuous":
-            from .regression import check_target_values
-
             check_target_values(y, n_rows)
             return y.to_numpy(copy=True) if hasattr(y, "to_numpy") else np.array(y, copy=True)
         return super()._check_target(y, n_rows)
@@ -286,8 +285,6 @@ class LabelCleaner(BaseFix):
 
 
 def _takes_weights(estimator) -> bool:
-    from .out_of_fold import _weight_parameter
-
     return _weight_parameter(estimator) is not None
 
 

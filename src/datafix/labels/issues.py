@@ -50,10 +50,25 @@ import numpy as np
 import pandas as pd
 
 from .._tabular import encode_features, plain_value
+from ..neighbors import NeighborGraph, choose_algorithm, compute_neighbor_graph
 from ..validation import check_features, check_labels, is_continuous_target, num_rows
-from .out_of_fold import check_cv_counts, check_groups, out_of_fold_proba
+from ._encoding import default_classifier
+from .multilabel import check_label_proba, check_multilabel_target, multilabel_issues
+from .out_of_fold import (
+    _check_folds,
+    check_cv_counts,
+    check_fold_weights,
+    check_groups,
+    out_of_fold_proba,
+)
+from .regression import (
+    check_predictions,
+    check_regressor,
+    check_target_values,
+    regression_issues,
+)
 
-__all__ = ["find_label_issues", "LABEL_ISSUE_METHODS", "N_NEIGHBORS", "TARGET_TYPES", "target_type_of"]
+__all__ = ["LABEL_ISSUE_METHODS", "N_NEIGHBORS", "TARGET_TYPES", "find_label_issues", "target_type_of"]
 
 LABEL_ISSUE_METHODS = ("auto", "confident_learning", "knn")
 #: ``target_type=`` of :func:`find_label_issues`: detected (``"auto"``), or said.
@@ -207,8 +222,6 @@ def neighbor_label_proba(graph, codes: np.ndarray, n_classes: int) -> np.ndarray
 
 def _check_graph(graph, n_rows: int):
     """The graph's first ``N_NEIGHBORS`` neighbours, after checking it describes these ``n_rows`` rows."""
-    from ..neighbors import NeighborGraph
-
     if not isinstance(graph, NeighborGraph):
         raise ValueError(
             f"neighbor_graph must be a datafix.neighbors.NeighborGraph (from compute_neighbor_graph), got "
@@ -382,8 +395,6 @@ def _check_classification_only(target, method, pred_proba, neighbor_graph, predi
 def _other_target(target, X, y, *, estimator, pred_proba, predictions, cv, groups, sample_weight, n_jobs,
                   random_state):
     """:func:`find_label_issues` for a continuous or multi-label ``y`` (``method`` checked already)."""
-    from .out_of_fold import _check_folds
-
     if estimator is not None and (pred_proba is not None or predictions is not None):
         raise ValueError(
             "pass either estimator (datafix fits it out of fold) or your own out-of-fold "
@@ -401,8 +412,6 @@ def _other_target(target, X, y, *, estimator, pred_proba, predictions, cv, group
         X = check_features(X)
         n_rows = num_rows(X)
     if target == "continuous":
-        from .regression import check_predictions, check_regressor, check_target_values
-
         values = check_target_values(y, n_rows)
         n_rows = len(values)
         if predictions is not None:
@@ -410,8 +419,6 @@ def _other_target(target, X, y, *, estimator, pred_proba, predictions, cv, group
         elif estimator is not None:
             check_regressor(estimator)
     else:
-        from .multilabel import check_label_proba, check_multilabel_target
-
         indicator, names = check_multilabel_target(y, n_rows)
         n_rows = len(indicator)
         if pred_proba is not None:
@@ -437,12 +444,8 @@ def _other_target(target, X, y, *, estimator, pred_proba, predictions, cv, group
     index = X.index if isinstance(X, pd.DataFrame) else (y.index if X is None and isinstance(y, (pd.Series, pd.DataFrame))
                                                         else None)
     if target == "continuous":
-        from .regression import regression_issues
-
         return regression_issues(X, encoded, values, estimator=estimator, predictions=predictions, folds=folds,
                                  sample_weight=sample_weight, n_jobs=n_jobs, index=index)
-    from .multilabel import multilabel_issues
-
     return multilabel_issues(X, encoded, indicator, names, estimator=estimator, pred_proba=pred_proba, folds=folds,
                              sample_weight=sample_weight, n_jobs=n_jobs, index=index)
 
@@ -731,8 +734,6 @@ def fit_out_of_fold(estimator, X, encoded, labels, *, cv, groups=None, sample_we
     """The out-of-fold probabilities every label path uses (float32): ``estimator`` on ``X``, or the default
     classifier on the shared ``encoded`` features when ``estimator`` is None."""
     if estimator is None:
-        from ._encoding import default_classifier
-
         estimator, X = default_classifier(), encoded  # the encoding is imputed and standardised already
     proba = out_of_fold_proba(estimator, X, labels, cv=cv, groups=groups, sample_weight=sample_weight,
                               n_jobs=n_jobs, random_state=random_state, verbose=verbose)
@@ -745,8 +746,6 @@ SIDE_BY_SIDE_MIN_ROWS = 20_000
 
 def _check_estimator(estimator, sample_weight, n_rows):
     """The checks :func:`out_of_fold_proba` makes on the model, made before the side-by-side work starts."""
-    from .out_of_fold import check_fold_weights
-
     if estimator is None:
         return
     if not hasattr(estimator, "fit") or not hasattr(estimator, "predict_proba"):
@@ -781,10 +780,8 @@ def _side_by_side(fit_folds, build_graph):
 
 
 def _neighbor_graph(encoded, n_jobs):
-    from ..neighbors import choose_method, compute_neighbor_graph
-
     n_neighbors = min(N_NEIGHBORS, len(encoded) - 1)
-    return compute_neighbor_graph(encoded, n_neighbors, algorithm=choose_method(len(encoded)), n_jobs=n_jobs)
+    return compute_neighbor_graph(encoded, n_neighbors, algorithm=choose_algorithm(len(encoded)), n_jobs=n_jobs)
 
 
 def _explanations(codes, suggested, is_issue, model_proba, neighbor_proba, graph, labels, index) -> dict:

@@ -28,6 +28,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._tabular import plain_value
+from ._encoding import default_classifier
+from .out_of_fold import _run_folds, check_fold_weights
 
 __all__ = ["check_multilabel_target", "default_multilabel_classifier", "multilabel_issues"]
 
@@ -42,8 +44,6 @@ def default_multilabel_classifier():
     OneVsRestClassifier(estimator=LogisticRegression(max_iter=1000))
     """
     from sklearn.multiclass import OneVsRestClassifier
-
-    from ._encoding import default_classifier
 
     return OneVsRestClassifier(default_classifier())
 
@@ -170,8 +170,6 @@ def multilabel_issues(X, encoded, indicator, names, *, estimator=None, pred_prob
     """
     import cleanlab.multilabel_classification.filter as multilabel_filter
     import cleanlab.multilabel_classification.rank as multilabel_rank
-
-    from .out_of_fold import _run_folds, check_fold_weights
 
     n_rows, n_labels = indicator.shape
     if pred_proba is None:

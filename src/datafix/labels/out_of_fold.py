@@ -15,12 +15,18 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 from sklearn.utils.validation import has_fit_parameter
 
 from .._progress import Progress
 from .._tabular import plain_value, take_rows
 from ..validation import check_features, check_labels, check_sample_weight, num_rows
+from ._encoding import make_default_estimator
 
 __all__ = ["out_of_fold_proba"]
 
@@ -266,8 +272,6 @@ def out_of_fold_proba(estimator, X, y, *, cv=5, groups=None, sample_weight=None,
     groups = check_groups(groups, len(codes), cv)
     folds = _check_folds(cv, codes, classes, random_state, groups)
     if estimator is None:
-        from ._encoding import make_default_estimator
-
         estimator = make_default_estimator(X)
     elif not hasattr(estimator, "fit") or not hasattr(estimator, "predict_proba"):
         raise ValueError(

@@ -39,7 +39,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier
 
-__all__ = ["REGRESSION_THRESHOLD", "REFIT_ROUNDS", "default_regressors", "regression_issues", "robust_scores"]
+from .out_of_fold import _run_folds, check_fold_weights
+
+__all__ = ["REFIT_ROUNDS", "REGRESSION_THRESHOLD", "default_regressors", "regression_issues", "robust_scores"]
 
 #: Flag a row when its robust residual score ``|z|`` is above this.
 REGRESSION_THRESHOLD = 3.0
@@ -200,8 +202,6 @@ def regression_issues(X, encoded, values, *, estimator=None, predictions=None, f
     >>> found["is_label_issue"].tolist()
     [False, False, False, False, False, False, True]
     """
-    from .out_of_fold import _run_folds, check_fold_weights
-
     threshold = REGRESSION_THRESHOLD if threshold is None else float(threshold)
     refit_rounds = REFIT_ROUNDS if refit_rounds is None else int(refit_rounds)
     model_name = None
