@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from datafix.base import BaseFix, Resampled, _synthetic_index, take_rows
+from datafix.base import BaseFix, Resampled, _synthetic_index, assemble_rows
 
 
 class DuplicateAndInvent(BaseFix):
@@ -60,7 +60,7 @@ def test_sparse_input_stays_sparse():
 
 def test_take_rows_orders_synthetic_rows_where_the_fix_put_them():
     X = np.array([[0.0], [1.0]])
-    out = take_rows(X, [0, 1, 1], is_synthetic=[False, True, False], X_synthetic=[[9.0]])
+    out = assemble_rows(X, [0, 1, 1], is_synthetic=[False, True, False], X_synthetic=[[9.0]])
     np.testing.assert_array_equal(out.ravel(), [0.0, 9.0, 1.0])
 
 

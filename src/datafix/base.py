@@ -37,7 +37,7 @@ from sklearn.base import BaseEstimator
 from ._compat import validate_params
 from .validation import check_features, check_labels, check_sample_weight, num_rows
 
-__all__ = ["BaseFix", "Resampled", "is_fix", "take_rows"]
+__all__ = ["BaseFix", "Resampled", "is_fix", "assemble_rows"]
 
 
 class Resampled(NamedTuple):
@@ -123,7 +123,7 @@ def _output_index(index: pd.Index, source_indices: np.ndarray, is_synthetic: np.
     return new_index
 
 
-def take_rows(X, source_indices, is_synthetic=None, X_synthetic=None):
+def assemble_rows(X, source_indices, is_synthetic=None, X_synthetic=None):
     """Build the output features: copies of input rows plus synthetic rows.
 
     Parameters
@@ -146,8 +146,8 @@ def take_rows(X, source_indices, is_synthetic=None, X_synthetic=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from datafix.base import take_rows
-    >>> take_rows(np.array([[0, 0], [1, 1]]), np.array([1, 0, 1]))
+    >>> from datafix.base import assemble_rows
+    >>> assemble_rows(np.array([[0, 0], [1, 1]]), np.array([1, 0, 1]))
     array([[1, 1],
            [0, 0],
            [1, 1]])
@@ -308,7 +308,7 @@ class BaseFix(BaseEstimator):
 
         self.source_indices_ = source
         self.is_synthetic_ = synthetic
-        X_out = take_rows(X_checked, source, synthetic, result.X_synthetic)
+        X_out = assemble_rows(X_checked, source, synthetic, result.X_synthetic)
         index = X_out.index if isinstance(X_out, pd.DataFrame) else None
         if index is None and isinstance(y, (pd.Series, pd.DataFrame)):
             index = _output_index(y.index, source, synthetic)

@@ -26,9 +26,19 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._io import Terminated, check_writable, remove_stale_temporaries, termination_as_exception, write_atomically
+from ._deprecation import REMOVED_IN
+from ._io import (
+    Terminated,
+    check_writable,
+    jsonable,
+    remove_stale_temporaries,
+    termination_as_exception,
+    write_atomically,
+)
 from ._optional import MissingExtraError
-from .validation import first_line
+from ._tabular import column_kinds, encode_features
+from ._version import __version__
+from .validation import check_target_column, first_line
 
 __all__ = ["main", "read_table", "write_table"]
 
@@ -234,8 +244,6 @@ class _RenamedOption(argparse.Action):
         super().__init__(option_strings, dest, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from ._deprecation import REMOVED_IN
-
         print(f"datafix: warning: {option_string} was renamed to {self.new} and the old name will be removed in "
               f"datafix {REMOVED_IN}; use {self.new} {values}", file=sys.stderr)
         setattr(namespace, self.dest, values)
@@ -245,14 +253,12 @@ class _IgnoredOption(argparse.Action):
     """An option a command used to accept and ignore: still accepted for one release, with a warning."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from ._deprecation import REMOVED_IN
-
         print(f"datafix: warning: {parser.prog} has no parallel work, so {option_string} does nothing; it will be "
               f"an error in datafix {REMOVED_IN}", file=sys.stderr)
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from .auditing import CHECKS
+    from .auditing import CHECKS  # imported when the command runs: --help stays fast
 
     parser = _Parser(prog="datafix", description="Audit and fix the training data of classifiers.")
     parser.add_argument("--version", action="version", version=f"datafix {_version()}")
@@ -357,7 +363,7 @@ def _model_options(parser) -> None:
 
 def _check_scoring(names) -> None:
     if names:
-        from .metrics import get_scorers
+        from .metrics import get_scorers  # imported when the command runs: --help stays fast
 
         get_scorers(list(names))  # unknown names: one line, before any work
 
@@ -388,13 +394,11 @@ def _cluster_options(parser) -> None:
 
 
 def _version() -> str:
-    from . import __version__
-
     return __version__
 
 
 def _run_audit(args) -> int:
-    from .auditing import audit
+    from .auditing import audit  # imported when the command runs: --help stays fast
 
     frame = read_table(args.path, encoding=args.encoding)
     _target_column(frame, args.target, args.path)
@@ -448,7 +452,7 @@ COMPARE_CHECKS = ["class_imbalance", "label", "duplicates", "conflicting_labels"
 
 
 def _run_compare(args) -> int:
-    from .auditing import audit
+    from .auditing import audit  # imported when the command runs: --help stays fast
 
     frame = read_table(args.path, encoding=args.encoding)
     _target_column(frame, args.target, args.path)
@@ -465,7 +469,7 @@ def _run_compare(args) -> int:
 
 
 def _all_checks():
-    from .auditing import CHECKS
+    from .auditing import CHECKS  # imported when the command runs: --help stays fast
 
     return list(CHECKS)
 
@@ -479,8 +483,8 @@ def _label_issues_from_json(path: str, frame: pd.DataFrame, target: str, labels:
             document = json.load(stream)
     except (OSError, ValueError) as error:
         raise DataError(f"{path}: not a readable JSON audit report ({first_line(error)})") from None
-    from .auditing import SCHEMA
-    from .auditing.report import FINGERPRINT_METHOD, _jsonable, fingerprint
+    from .auditing import SCHEMA  # imported when the command runs: --help stays fast
+    from .auditing.report import FINGERPRINT_METHOD, fingerprint  # imported when the command runs: --help stays fast
 
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise DataError(f"{path}: not a datafix audit report (write one with 'datafix audit ... --json {path}')")
@@ -495,7 +499,7 @@ def _label_issues_from_json(path: str, frame: pd.DataFrame, target: str, labels:
     if dataset.get("rows") != len(frame):
         raise DataError(f"{path}: the report is of a dataset with {dataset.get('rows')} rows, this file has "
                         f"{len(frame)}; {again}")
-    classes = _jsonable(list(np.unique(labels)))
+    classes = jsonable(list(np.unique(labels)))
     if dataset.get("classes") != classes:
         raise DataError(f"{path}: the report's classes {_shorten(dataset.get('classes'))} differ from this file's "
                         f"{_shorten(classes)}; {again}")
@@ -530,9 +534,8 @@ def _shorten(values, limit: int = 5) -> str:
 
 def _labels(frame: pd.DataFrame, target: str) -> np.ndarray:
     """The target column checked like the audit checks it: no missing labels, 2+ classes, not continuous."""
-    from .auditing._audit import _check_target
 
-    return _check_target(frame[target], frame.drop(columns=[target]), target)
+    return check_target_column(frame[target], frame.drop(columns=[target]), target)
 
 
 def _run_clean(args) -> int:
@@ -567,9 +570,8 @@ def clean_frame(frame, target, positions, suggested, action):
 
 def _clean_with_label_cleaner(frame, labels, args):
     """:class:`datafix.LabelCleaner` on the audit's encoding of the features; the cleaned frame and the count."""
-    from ._tabular import column_kinds, encode_features
-    from .labels import LabelCleaner
-    from .labels.out_of_fold import check_cv_counts
+    from .labels import LabelCleaner  # imported when the command runs: --help stays fast
+    from .labels.out_of_fold import check_cv_counts  # imported when the command runs: --help stays fast
 
     features = frame.drop(columns=[args.target])
     kinds = column_kinds(features)
@@ -602,10 +604,10 @@ def _run_balance(args) -> int:
     y = frame[args.target]
     _labels(frame, args.target)
     if args.by == "weights":
-        from .weighting import ClassWeighter
-
         if args.weight_column in frame.columns:
             raise DataError(f"--weight-column {args.weight_column!r} already exists in {args.path}; choose another name")
+        from .weighting import ClassWeighter  # imported when the command runs: --help stays fast
+
         _, _, weights = ClassWeighter().fit_resample(X, y)
         result = frame.copy()
         result[args.weight_column] = weights
@@ -656,7 +658,7 @@ def _sampler(by, X, y, random_state):
 
         return RandomOverSampler(random_state=random_state)
     _check_smote_input(X, y)
-    from .auditing.recommend import smote_for
+    from .auditing.recommend import smote_for  # imported when the command runs: --help stays fast
 
     return smote_for(X, 5, random_state)  # SMOTE, SMOTE-NC or SMOTE-N by the column kinds
 
@@ -686,11 +688,9 @@ def main(argv=None) -> int:
             runner = {"audit": _run_audit, "clean": _run_clean, "balance": _run_balance,
                       "compare": _run_compare}[args.command]
             _check_encoding(args)
-            from .distributed._cli import wants_cluster
+            from .distributed._cli import run_on_cluster, wants_cluster  # cycle: they build on this module
 
             if wants_cluster(args):  # a Parquet directory or glob, or --scheduler: on a Dask cluster
-                from .distributed._cli import run_on_cluster
-
                 return run_on_cluster(args)
             _check_outputs(args)
             return runner(args)

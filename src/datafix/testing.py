@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .pipeline import Pipeline
+
 __all__ = ["check_fix", "parametrize_with_fix_checks", "FIX_CHECKS", "make_fix_data"]
 
 
@@ -177,8 +179,6 @@ def check_deterministic(fix, data="tabular"):
 def check_skipped_at_predict(fix, data="tabular"):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import FunctionTransformer
-
-    from .pipeline import Pipeline
 
     X, y = make_fix_data(data)
     steps = [("fix", clone(fix))]

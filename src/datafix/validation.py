@@ -23,8 +23,11 @@ __all__ = [
     "check_hashable_cells",
     "check_labels",
     "check_sample_weight",
+    "check_target_column",
+    "feature_frame",
     "is_continuous_target",
     "num_rows",
+    "split_target",
     "warn_similar_labels",
 ]
 
@@ -460,3 +463,89 @@ def check_features(X, *, name: str = "X", numeric: bool = False, allow_nan: bool
                     f"features. Impute them first (e.g. SimpleImputer) or drop those rows."
                 )
     return X
+
+
+def feature_frame(X, name: str = "X") -> pd.DataFrame:
+    """Features as a DataFrame: a frame is checked and returned as it is, an array gets columns ``x0, x1, ...``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.validation import feature_frame
+    >>> list(feature_frame(np.zeros((2, 3))).columns)
+    ['x0', 'x1', 'x2']
+    """
+    X = check_features(X, name=name, allow_sparse=False)
+    if isinstance(X, pd.DataFrame):
+        check_hashable_cells(X, name=name)
+        return X
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+
+
+def split_target(data, target=None, y=None):
+    """``(features, labels, target name)`` from a frame with a ``target`` column, or from ``data`` and ``y``.
+
+    The two ways the audit and the command line take labelled data. ``labels``
+    is a Series aligned with ``features`` (``None`` without labels), the name
+    is the target column's or ``y``'s name (``None`` when it has none). Errors
+    name the problem: both ways at once, a missing target column, a frame with
+    only the target column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.validation import split_target
+    >>> features, labels, name = split_target(pd.DataFrame({"x": [1, 2], "y": ["a", "b"]}), "y")
+    >>> list(features.columns), labels.tolist(), name
+    (['x'], ['a', 'b'], 'y')
+    """
+    if target is not None and y is not None:
+        raise ValueError("pass either target (a column of data) or y (the labels), not both.")
+    if target is not None:
+        if not isinstance(data, pd.DataFrame):
+            raise ValueError(
+                f"target={target!r} names a column, so data must be a DataFrame; got {type(data).__name__}. "
+                f"For arrays pass the labels as y=."
+            )
+        check_column_names(data, name="data")
+        if target not in data.columns:
+            shown = ", ".join(map(str, list(data.columns)[:10]))
+            raise ValueError(f"target column {target!r} is not in data; its columns are: {shown}.")
+        if data.shape[1] < 2:
+            raise ValueError(f"data has only the target column {target!r}; at least one feature column is needed.")
+        features = data.drop(columns=[target])
+        return feature_frame(features, "data"), data[target], str(target)
+    if y is not None and (isinstance(y, pd.DataFrame) or np.ndim(y) != 1):
+        check_labels(y, name="y")  # the 1-D error, before pandas tries to make a Series of it
+    features = feature_frame(data, "data")
+    if y is None:
+        return features, None, None
+    if isinstance(y, pd.Series):
+        return features, y, None if y.name is None else str(y.name)
+    return features, pd.Series(np.asarray(y), index=features.index if len(np.asarray(y)) == len(features) else None), None
+
+
+def check_target_column(labels: pd.Series, features: pd.DataFrame, target_name=None) -> np.ndarray:
+    """The class labels of a target aligned with ``features``, checked: one per row, none missing, not continuous.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datafix.validation import check_target_column
+    >>> check_target_column(pd.Series(["a", "b"]), pd.DataFrame({"x": [1, 2]}), "y")
+    array(['a', 'b'], dtype=object)
+    """
+    name = f"target column {target_name!r}" if target_name else "y"
+    if len(labels) != len(features):
+        raise ValueError(f"data has {len(features)} rows but {name} has {len(labels)} labels; pass one label per row.")
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        rows = ", ".join(map(str, np.asarray(features.index)[missing][:5]))
+        more = f", ... ({int(missing.sum())} in all)" if missing.sum() > 5 else ""
+        raise ValueError(
+            f"{name} has {int(missing.sum())} missing labels, at rows {rows}{more}; "
+            f"fill them in or drop those rows before auditing."
+        )
+    values = check_labels(labels, name=name)
+    check_classification_target(values, name=name)
+    return values

@@ -165,16 +165,16 @@ def test_resolve_checks_accepts_names_instances_and_params():
 
 
 def test_neighbour_graph_is_computed_once_for_both_neighbour_checks(mixed_frame, monkeypatch):
-    import datafix.neighbors as neighbors
+    import datafix.auditing._context as context
 
     calls = []
-    original = neighbors.compute_neighbor_graph
+    original = context.compute_neighbor_graph
 
     def counting(X, n_neighbors, **kwargs):
         calls.append(n_neighbors)
         return original(X, n_neighbors, **kwargs)
 
-    monkeypatch.setattr(neighbors, "compute_neighbor_graph", counting)
+    monkeypatch.setattr(context, "compute_neighbor_graph", counting)
     dfx.audit(mixed_frame, "label", checks=["near_duplicates", "outliers"])
     assert calls == [10]
 

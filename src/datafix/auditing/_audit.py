@@ -9,13 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .._progress import Progress
-from ..validation import (
-    check_classification_target,
-    check_column_names,
-    check_features,
-    check_hashable_cells,
-    check_labels,
-)
+from ..labels.issues import check_pred_proba
+from ..labels.out_of_fold import check_cv_counts
+from ..validation import check_features, check_target_column, feature_frame, split_target
 from ._base import CHECKS, Check
 from ._context import AuditContext
 from .report import AuditReport, fingerprint
@@ -59,63 +55,8 @@ def resolve_checks(checks) -> list[Check]:
     return resolved
 
 
-def _as_frame(X, name: str) -> pd.DataFrame:
-    X = check_features(X, name=name, allow_sparse=False)
-    if isinstance(X, pd.DataFrame):
-        check_hashable_cells(X, name=name)
-        return X
-    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-
-
-def _split_target(data, target, y):
-    """(features DataFrame, labels or None, target name or None) from the two calling conventions."""
-    if target is not None and y is not None:
-        raise ValueError("pass either target (a column of data) or y (the labels), not both.")
-    if target is not None:
-        if not isinstance(data, pd.DataFrame):
-            raise ValueError(
-                f"target={target!r} names a column, so data must be a DataFrame; got {type(data).__name__}. "
-                f"For arrays pass the labels as y=."
-            )
-        check_column_names(data, name="data")
-        if target not in data.columns:
-            shown = ", ".join(map(str, list(data.columns)[:10]))
-            raise ValueError(f"target column {target!r} is not in data; its columns are: {shown}.")
-        if data.shape[1] < 2:
-            raise ValueError(f"data has only the target column {target!r}; at least one feature column is needed.")
-        features = data.drop(columns=[target])
-        return _as_frame(features, "data"), data[target], str(target)
-    if y is not None and (isinstance(y, pd.DataFrame) or np.ndim(y) != 1):
-        check_labels(y, name="y")  # the 1-D error, before pandas tries to make a Series of it
-    features = _as_frame(data, "data")
-    if y is None:
-        return features, None, None
-    if isinstance(y, pd.Series):
-        return features, y, None if y.name is None else str(y.name)
-    return features, pd.Series(np.asarray(y), index=features.index if len(np.asarray(y)) == len(features) else None), None
-
-
-def _check_target(labels: pd.Series, features: pd.DataFrame, target_name) -> np.ndarray:
-    name = f"target column {target_name!r}" if target_name else "y"
-    if len(labels) != len(features):
-        raise ValueError(f"data has {len(features)} rows but {name} has {len(labels)} labels; pass one label per row.")
-    missing = labels.isna().to_numpy()
-    if missing.any():
-        rows = ", ".join(map(str, np.asarray(features.index)[missing][:5]))
-        more = f", ... ({int(missing.sum())} in all)" if missing.sum() > 5 else ""
-        raise ValueError(
-            f"{name} has {int(missing.sum())} missing labels, at rows {rows}{more}; "
-            f"fill them in or drop those rows before auditing."
-        )
-    values = check_labels(labels, name=name)
-    check_classification_target(values, name=name)
-    return values
-
-
 def _check_label_inputs(labels, pred_proba, cv) -> None:
     """The label check's input errors, raised before any check runs."""
-    from ..labels.issues import check_pred_proba
-    from ..labels.out_of_fold import check_cv_counts
 
     classes, counts = np.unique(labels, return_counts=True)
     if pred_proba is not None:
@@ -136,7 +77,7 @@ def _audit_dask(data, target, *, y, test, estimator, checks, cv, groups, random_
     if unsupported:
         raise ValueError(f"{', '.join(unsupported)} cannot be used with a Dask DataFrame; pass the labels as "
                          f"target= (a column) and probabilities as pred_proba= (a list of columns).")
-    from ..distributed import audit as distributed_audit
+    from ..distributed import audit as distributed_audit  # dispatch up to the Dask engine, which builds on the audit
 
     return distributed_audit(data, target, checks=checks, pred_proba=pred_proba, model=model, cv=cv,
                              random_state=random_state, verbose=verbose)
@@ -230,8 +171,8 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
     if type(data).__module__.startswith("dask"):  # no dask import unless the data is dask's
         return _audit_dask(data, target, y=y, test=test, estimator=estimator, checks=checks, cv=cv, groups=groups,
                            random_state=random_state, verbose=verbose, pred_proba=pred_proba)
-    features, labels, target_name = _split_target(data, target, y)
-    label_values = None if labels is None else _check_target(labels, features, target_name)
+    features, labels, target_name = split_target(data, target, y)
+    label_values = None if labels is None else check_target_column(labels, features, target_name)
     test_features = None
     if test is not None:
         if isinstance(test, pd.DataFrame):
@@ -243,7 +184,7 @@ def audit(data, target=None, *, y=None, test=None, estimator=None, checks=None, 
                 )
             test_features = check_features(test[list(features.columns)], name="test")
         else:
-            test_features = _as_frame(test, "test")
+            test_features = feature_frame(test, "test")
             if test_features.shape[1] != features.shape[1]:
                 raise ValueError(
                     f"test has {test_features.shape[1]} columns but the training features have "

@@ -25,6 +25,9 @@ from .._tabular import (  # noqa: F401  (re-exported: the checks and older impor
     encode_features,
     row_hashes,
 )
+from ..labels import find_label_issues
+from ..labels.issues import N_NEIGHBORS, check_pred_proba, encode_labels, fit_out_of_fold
+from ..neighbors import choose_method, compute_neighbor_graph
 
 
 class AuditContext:
@@ -80,8 +83,6 @@ class AuditContext:
 
     @cached_property
     def _encoded_labels(self):
-        from ..labels.issues import encode_labels
-
         return encode_labels(self.labels)
 
     @property
@@ -100,8 +101,6 @@ class AuditContext:
         Computed once, with the largest ``n_neighbors`` any selected check
         declared, through :func:`datafix.neighbors.compute_neighbor_graph`.
         """
-        from ..neighbors import choose_method, compute_neighbor_graph
-
         k = min(max(n_neighbors, self.max_neighbors), self.n_rows - 1)
         if self._graph is None or self._graph.n_neighbors < min(n_neighbors, self.n_rows - 1):
             self.progress(f"neighbour graph (k={k})")
@@ -122,8 +121,6 @@ class AuditContext:
         (:func:`datafix.labels.issues.fit_out_of_fold`): the default logistic
         regression on the shared encoding, or the audit's ``estimator`` on it.
         """
-        from ..labels.issues import check_pred_proba, fit_out_of_fold
-
         if self.pred_proba is not None:
             return check_pred_proba(self.pred_proba, self.classes, self.n_rows)
         self.progress("out-of-fold probabilities")
@@ -142,8 +139,6 @@ class AuditContext:
         rows. Indexed like the features (the neighbour columns name rows by
         their index labels).
         """
-        from ..labels import find_label_issues
-        from ..labels.issues import N_NEIGHBORS
 
         proba = self.model_proba
         graph = None

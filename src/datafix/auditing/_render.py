@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from . import _plots as plots
 from ._plots import SEVERITY_COLOURS
 
 SEVERITY_MARKS = {"none": "ok", "low": "low", "medium": "MEDIUM", "high": "HIGH"}
@@ -169,8 +170,6 @@ def _html_table(frame: pd.DataFrame, index: bool = True, css_id: str | None = No
 
 
 def _plots(report) -> list[tuple[str, str]]:
-    from . import _plots as plots
-
     images = []
     if report.class_counts is not None:
         images.append(("class-distribution", plots.class_distribution(report.class_counts)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import SEVERITIES, Check, register_check, severity_for
 from .._tabular import plain_value
+from ._base import SEVERITIES, Check, register_check, severity_for
+from ._plots import label_matrix
 
 
 @register_check
@@ -60,8 +61,6 @@ class LabelCheck(Check):
                           "measures which helps)", "fix": "LabelCleaner"}
 
     def plots(self, result):
-        from ._plots import label_matrix
-
         return [("label-matrix", label_matrix(result.tables["given_vs_suggested"], flagged=result.issues))]
 
     def table_note(self, result, table):

@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import has_fit_parameter
 
+from ..deduplication import DuplicateRemover
+from ..labels import LabelCleaner
+from ..pipeline import make_pipeline
+from ..preprocessing import make_preprocessing, split_columns
 from ..selection import _model_steps, build_pipeline, compare_fixes
+from ..weighting import ClassWeighter
 
 __all__ = ["candidate_fixes", "recommend_pipeline", "smote_for"]
 
@@ -39,8 +44,6 @@ def smote_for(X, k_neighbors: int, random_state):
     'SMOTENC'
     """
     from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
-
-    from ..preprocessing import split_columns
 
     if isinstance(X, pd.DataFrame):
         numeric, categorical = split_columns(X)
@@ -101,9 +104,6 @@ def candidate_fixes(found, X, labels, estimator=None, *, random_state=None,
     from imblearn.over_sampling import RandomOverSampler
     from imblearn.under_sampling import RandomUnderSampler
 
-    from ..deduplication import DuplicateRemover
-    from ..labels import LabelCleaner
-    from ..weighting import ClassWeighter
 
     found = _found(found) if hasattr(found, "results") else set(found)
     takes_weights = _takes_weights(estimator)
@@ -143,9 +143,6 @@ def _heuristic_fixes(report, takes_weights, random_state) -> list:
     """Today's fast path: one fix per finding, in a fixed order, nothing measured."""
     from imblearn.over_sampling import RandomOverSampler
 
-    from ..deduplication import DuplicateRemover
-    from ..labels import LabelCleaner
-    from ..weighting import ClassWeighter
 
     makers = {
         "DuplicateRemover": DuplicateRemover,
@@ -159,8 +156,6 @@ def _heuristic_fixes(report, takes_weights, random_state) -> list:
 def recommend_pipeline(report, estimator=None, *, validate=None, preprocessing="auto", scoring=None, cv=None,
                        n_jobs=None, random_state=None, verbose=False):
     """The implementation of :meth:`datafix.AuditReport.recommend` (see there)."""
-    from ..pipeline import make_pipeline
-    from ..preprocessing import make_preprocessing
 
     validate = estimator is not None if validate is None else bool(validate)
     if validate and estimator is None:

@@ -8,9 +8,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from .._io import write_atomically  # re-exported: it lived here before datafix._io
+from .._io import jsonable, write_atomically  # write_atomically re-exported: it lived here before datafix._io
+from .._tabular import row_hashes
+from .._version import __version__
+from ..validation import check_target_column, split_target
 from ._base import SEVERITIES, CheckResult
-from ._render import shown_list
+from ._render import render_html, render_markdown, render_text
+from .recommend import recommend_pipeline
 
 __all__ = ["AuditReport", "SCHEMA", "SCHEMA_VERSION", "fingerprint", "write_atomically"]
 
@@ -44,8 +48,6 @@ def fingerprint(features: pd.DataFrame, labels=None, *, feature_hashes=None) -> 
     """
     import hashlib
 
-    from .._tabular import row_hashes
-
     def digest(hashes) -> str:
         return hashlib.sha256(np.asarray(hashes, dtype="<u8").tobytes()).hexdigest()
 
@@ -57,23 +59,6 @@ def fingerprint(features: pd.DataFrame, labels=None, *, feature_hashes=None) -> 
         "features": digest(hashes),
         "target": None if labels is None else digest(row_hashes(pd.DataFrame({"target": np.asarray(labels)}))),
     }
-
-
-def _jsonable(value):
-    """Plain JSON values from numpy / pandas scalars and containers."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray, pd.Index)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
 
 
 class AuditReport:
@@ -158,13 +143,11 @@ class AuditReport:
         if labels is not None:
             classes, counts = np.unique(labels, return_counts=True)
             class_counts = pd.Series(counts, index=classes, name="rows")
-        from .. import __version__
-
         info = {
             "rows": int(len(features)),
             "columns": int(features.shape[1]),
             "target": target,
-            "classes": None if labels is None else [_jsonable(c) for c in class_counts.index],
+            "classes": None if labels is None else [jsonable(c) for c in class_counts.index],
             "duration_seconds": float(duration),
             "created": _datetime.datetime.now(_datetime.timezone.utc).isoformat(timespec="seconds"),
             "datafix_version": __version__,
@@ -247,10 +230,9 @@ class AuditReport:
         if source is None or (source[1] is None and source[2] is None):
             raise ValueError("this report holds no labelled data to validate fixes on; make it with "
                              "datafix.audit(data, target=...) or call recommend(validate=False).")
-        from ._audit import _check_target, _split_target
 
-        features, labels, name = _split_target(*source)
-        return features, _check_target(labels, features, name)
+        features, labels, name = split_target(*source)
+        return features, check_target_column(labels, features, name)
 
     def recommend(self, estimator=None, *, validate=None, preprocessing="auto", scoring=None, cv=None,
                   n_jobs=None, random_state=None, verbose=False):
@@ -327,8 +309,6 @@ class AuditReport:
         >>> pipe.fit(frame.drop(columns="y"), frame["y"]).predict(frame.drop(columns="y")[:2]).shape
         (2,)
         """
-        from .recommend import recommend_pipeline
-
         return recommend_pipeline(self, estimator, validate=validate, preprocessing=preprocessing, scoring=scoring,
                                   cv=cv, n_jobs=n_jobs, random_state=random_state, verbose=verbose)
 
@@ -358,7 +338,7 @@ class AuditReport:
                 leaked = result.test_rows.index[result.test_rows[f"is_{result.name}_issue"].to_numpy(bool)]
                 entry["test_rows"] = list(leaked[:max_rows] if max_rows is not None else leaked)
             checks.append(entry)
-        return _jsonable({
+        return jsonable({
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "dataset": {**{k: self.info[k] for k in ("rows", "columns", "target", "classes", "test_rows")},
@@ -424,7 +404,7 @@ class AuditReport:
         [False, True, False]
         """
         if hasattr(self.issues, "to_delayed"):  # a Dask DataFrame: a partitioned directory
-            from ..distributed import write_parquet
+            from ..distributed import write_parquet  # dispatch up to the Dask engine, which builds on the audit
 
             write_parquet(self.issues, path, overwrite=overwrite)
             return
@@ -432,8 +412,6 @@ class AuditReport:
 
     def to_markdown(self) -> str:
         """The report as Markdown: the summary table, each check's finding and its top rows."""
-        from ._render import render_markdown
-
         return render_markdown(self)
 
     def to_html(self, path=None, *, plots: bool = True) -> str:
@@ -444,20 +422,14 @@ class AuditReport:
         rows and the recommendations. Written atomically to ``path`` if given.
         ``plots=False`` leaves the plots out (no matplotlib needed).
         """
-        from ._render import render_html
-
         html = render_html(self, plots=plots)
         if path is not None:
             write_atomically(path, html)
         return html
 
     def _repr_html_(self) -> str:
-        from ._render import render_html
-
         return render_html(self, plots=False, fragment=True)
 
     def __repr__(self) -> str:
-        from ._render import render_text
-
         return render_text(self)
 

@@ -290,7 +290,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return built
 
     def _make_net(self, torch, skorch, skorch_net, network, alpha, class_weight, seed):
-        from ..losses.focal import FocalLoss
+        from ..losses.focal import FocalLoss  # imports torch, an optional dependency
 
         criterion_params = {"label_smoothing": float(self.label_smoothing), "reduction": "none"}
         if class_weight is not None:
@@ -366,7 +366,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         validate_params(self)
         torch = import_optional("torch", "torch")
         skorch = import_optional("skorch", "torch")
-        from . import _skorch_net as skorch_net
+        from . import _skorch_net as skorch_net  # imports torch and skorch, optional dependencies
 
         X_values = self._check_X(X, fitting=True)
         y_values = check_labels(y, n_rows=len(X_values))
