@@ -85,3 +85,11 @@ def test_every_public_name_resolves():
 
     for name in datafix.__all__:
         assert getattr(datafix, name) is not None, name
+
+
+def test_take_rows_is_assemble_rows_under_its_old_name_for_one_release():
+    import datafix.base as base
+
+    with pytest.warns(FutureWarning, match="renamed to assemble_rows"):
+        old = base.take_rows
+    assert old is assemble_rows
