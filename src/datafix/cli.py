@@ -416,6 +416,15 @@ def _run_audit(args) -> int:
                    random_state=args.random_state, verbose=not args.quiet)
     if args.validate:
         _validate(report, args)
+    return write_report_and_gate(report, args)
+
+
+def write_report_and_gate(report, args) -> int:
+    """Write the report files the options ask for, print the report, and apply ``--fail-on``.
+
+    Shared by the audit of a file and the audit on a Dask cluster. Returns
+    the exit status: 1 when a ``--fail-on`` limit is exceeded, else 0.
+    """
     for option, write in (("html", report.to_html), ("json", report.to_json)):
         if getattr(args, option):
             write(getattr(args, option))

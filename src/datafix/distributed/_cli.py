@@ -13,6 +13,13 @@ import logging
 import os
 import sys
 
+from ..auditing import audit
+from ..cli import EXIT_OK, DataError, _check_outputs, write_report_and_gate
+from ._cluster import connect
+from ._frame import read_parquet, require_dask
+from ._parquet import check_output_directory, write_parquet
+from .fixes import fix_columns
+
 __all__ = ["run_on_cluster", "wants_cluster"]
 
 #: ``balance --by`` choices that have a distributed form.
@@ -30,20 +37,15 @@ def wants_cluster(args) -> bool:
 
 
 def _fail(message):
-    from ..cli import DataError
-
     raise DataError(message)
 
 
 def _check(args):
     """Everything that can be checked before the cluster starts."""
-    from ._parquet import check_output_directory
-
     if args.command == "audit":
         for option in ("test", "validate"):
             if getattr(args, option, None):
                 _fail(f"--{option} is not supported on a Dask cluster; audit the data in memory for it")
-        from ..cli import _check_outputs
 
         _check_outputs(args)
         if args.issues_parquet:
@@ -66,8 +68,6 @@ def _check(args):
 
 def run_on_cluster(args) -> int:
     """Run a parsed ``audit``, ``clean`` or ``balance`` command on a Dask cluster; the exit code."""
-    from ._cluster import connect
-    from ._frame import read_parquet
 
     _check(args)
     data = read_parquet(args.path, target=args.target)
@@ -82,9 +82,6 @@ def run_on_cluster(args) -> int:
 
 
 def _audit(data, args) -> int:
-    from ..auditing import audit
-    from ..cli import EXIT_FAILED_GATE, EXIT_OK, write_atomically
-
     checks = args.checks
     for check, _ in args.fail_on:
         if checks is not None and check not in checks:
@@ -93,29 +90,10 @@ def _audit(data, args) -> int:
                    verbose=not args.quiet)
     if args.issues_parquet:
         report.to_parquet(args.issues_parquet, overwrite=args.overwrite)
-    for option, write in (("html", report.to_html), ("json", report.to_json)):
-        if getattr(args, option):
-            write(getattr(args, option))
-    if args.markdown:
-        write_atomically(args.markdown, report.to_markdown())
-    print(report)
-    fractions = report.summary.set_index("check")["fraction"]
-    failed = []
-    for check, limit in args.fail_on:
-        if check not in fractions.index:
-            _fail(f"--fail-on {check}: the check did not run ({report.skipped.get(check, 'not run')})")
-        if fractions[check] > limit:
-            failed.append(f"{check} {fractions[check]:.4g} > {limit:g}")
-    if failed:
-        print("datafix audit: failed: " + "; ".join(failed), file=sys.stderr)
-        return EXIT_FAILED_GATE
-    return EXIT_OK
+    return write_report_and_gate(report, args)
 
 
 def _write(fixed, data, args, names, *, filter_rows: bool, label: bool, weight_column=None) -> int:
-    from ..cli import EXIT_OK
-    from ._parquet import write_parquet
-
     if filter_rows:
         fixed = fixed[fixed[names["keep_column"]]]
     if label:
@@ -125,7 +103,6 @@ def _write(fixed, data, args, names, *, filter_rows: bool, label: bool, weight_c
         fixed = fixed.assign(**{weight_column: fixed[names["weight_column"]]})
         columns.append(weight_column)
     write_parquet(fixed[columns], args.output, overwrite=args.overwrite, write_index=False)
-    from ._frame import require_dask
 
     counts = require_dask().read_parquet(args.output, columns=[args.target])[args.target].value_counts().compute()
     print(f"{args.command}: wrote {int(counts.sum())} rows to {args.output}; per class: "
@@ -134,8 +111,6 @@ def _write(fixed, data, args, names, *, filter_rows: bool, label: bool, weight_c
 
 
 def _clean(data, args) -> int:
-    from .fixes import fix_columns
-
     names = _free_names(data)
     fixed = fix_columns(data, args.target, ["clean"], clean_action=args.action, cv=args.cv,
                         random_state=args.random_state, **names)
@@ -143,8 +118,6 @@ def _clean(data, args) -> int:
 
 
 def _balance(data, args) -> int:
-    from .fixes import fix_columns
-
     if args.by == "weights" and args.weight_column in data.columns:
         _fail(f"--weight-column {args.weight_column!r} already exists in {_shown(args.path)}; choose another name")
     names = _free_names(data)

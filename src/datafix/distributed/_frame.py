@@ -23,6 +23,7 @@ import pandas as pd
 
 from .._optional import import_optional
 from .._tabular import MIN_ROWS_FOR_IDENTIFIER, is_numeric_dtype, plain_value
+from ..auditing.missing import mixed_type_columns
 
 __all__ = ["FrameStats", "check_frame", "is_dask_frame", "read_parquet", "reduce_partitions", "require_dask", "scan"]
 
@@ -216,7 +217,6 @@ def partition_stats(part: pd.DataFrame, meta: pd.DataFrame, number: int, target)
         "missing_cells": int(part[features].isna().sum().sum()) if len(part) else 0,
         "distinct": {}, "moments": {}, "sketch": {}, "kinds": {},
     }
-    from ..auditing.missing import mixed_type_columns
 
     stats["mixed"] = mixed_type_columns(part[features]) if len(part) else {}
     for column in features:

@@ -24,8 +24,9 @@ import pandas as pd
 from .._tabular import is_numeric_column, plain_value, row_hashes
 from ..auditing._base import CHECKS, SEVERITIES, severity_for
 from ..auditing._render import shown_list
-from ._frame import (FrameStats, check_frame, label_codes, merged_quantiles, numeric_values, reduce_partitions,
-                     scan)
+from ..auditing.report import AuditReport
+from ..auditing.target_leakage import TargetLeakageCheck
+from ._frame import FrameStats, check_frame, label_codes, merged_quantiles, numeric_values, reduce_partitions, scan
 from .duplicates import HashGroups, duplicate_columns, find_hash_groups, partition_hashes
 from .labels import LabelEvidence
 
@@ -227,8 +228,6 @@ def _summary_part(part, number, settings):
 # -- target leakage (one pass of contingency tables) ---------------------------------------------------------
 def _leakage_bins(stats: FrameStats) -> dict:
     """Per column: how to bin it, decided from the first pass (quantile edges, categories or hash buckets)."""
-    from ..auditing.target_leakage import TargetLeakageCheck
-
     max_bins = TargetLeakageCheck().max_bins
     n_bins = int(np.clip(stats.n_rows // 10, 2, max_bins))
     bins = {}
@@ -497,8 +496,6 @@ def _target_leakage(check, stats, *, totals, **_):
 
 
 def _report(results, skipped, seconds, stats, issues, duration):
-    from ..auditing.report import AuditReport
-
     report = AuditReport.from_results(results, skipped=skipped, seconds=seconds,
                                       features=stats.meta[stats.features].iloc[:0], labels=None,
                                       target=str(stats.target), duration=duration)

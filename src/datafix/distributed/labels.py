@@ -29,8 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._optional import import_optional
 from .._tabular import MAX_ONE_HOT, row_hashes
-from ._frame import is_number_column, label_codes, numeric_values
+from ._frame import is_number_column, label_codes, numeric_values, reduce_partitions
 
 __all__ = ["Encoding", "confident_learning_flags", "confident_thresholds", "fit_out_of_fold_models",
            "out_of_fold_proba"]
@@ -215,8 +216,6 @@ def _encoded_part(part, encoding, features, target, class_codes, n_folds):
 
 
 def _fit_xgboost(data, stats, encoding, class_codes, cv, seed):
-    from .._optional import import_optional
-
     import_optional("xgboost", "boost")
     from xgboost import dask as xgboost_dask
 
@@ -284,8 +283,6 @@ class LabelEvidence:
         self.models = self.encoding = self.thresholds = None
 
     def fit(self, data, stats):
-        from ._frame import reduce_partitions
-
         if self.pred_proba is None:
             self.models, self.encoding = fit_out_of_fold_models(data, stats, cv=self.cv, epochs=self.epochs,
                                                                 random_state=self.random_state, model=self.model)

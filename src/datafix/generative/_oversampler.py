@@ -14,7 +14,9 @@ from .._compat import Interval, StrOptions
 from .._deprecation import keyword_only_after
 from .._optional import import_optional
 from ..base import BaseFix, Resampled
-from ._transformer import column_kinds
+from ..neighbors import kneighbors
+from ._quality import _DistanceEncoder
+from ._transformer import TableTransformer, generator_column_kinds
 
 __all__ = ["GenerativeOverSampler"]
 
@@ -262,7 +264,7 @@ class GenerativeOverSampler(BaseFix):
             )
         torch = import_optional("torch", "torch")
         device = self._check_device(torch)
-        self.column_kinds_ = column_kinds(frame)
+        self.column_kinds_ = generator_column_kinds(frame)
         self.sampling_strategy_ = targets
         if n_new_total == 0:
             self.epochs_ = 0
@@ -295,8 +297,7 @@ class GenerativeOverSampler(BaseFix):
     def _fit_generator(self, frame, y, sample_weight, device, torch):
         from sklearn.utils import check_random_state
 
-        from ._networks import ConditionalGAN, ConditionalVAE
-        from ._transformer import TableTransformer
+        from ._networks import ConditionalGAN, ConditionalVAE  # imports torch, an optional dependency
 
         seed = check_random_state(self.random_state).randint(2**31 - 1)
         self._rng = np.random.default_rng(seed)
@@ -323,8 +324,6 @@ class GenerativeOverSampler(BaseFix):
         self.fit_time_ = time.perf_counter() - start
 
     def _nearest_real_rows(self, frame, y, synthetic, y_new) -> np.ndarray:
-        from ..neighbors import kneighbors
-        from ._quality import _DistanceEncoder
 
         encoder = _DistanceEncoder().fit(frame)
         real, generated = encoder.transform(frame), encoder.transform(synthetic)

@@ -8,14 +8,10 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from ..neighbors import kneighbors
+from ._transformer import is_categorical
+
 __all__ = ["synthetic_quality", "SyntheticQuality"]
-
-
-def _is_categorical(series: pd.Series) -> bool:
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
-        return True
-    return not pd.api.types.is_numeric_dtype(dtype)
 
 
 def _as_text(series: pd.Series) -> np.ndarray:
@@ -40,7 +36,7 @@ class _DistanceEncoder:
         self.columns_ = []
         for name in real.columns:
             series = real[name]
-            if _is_categorical(series):
+            if is_categorical(series):
                 self.columns_.append((name, "categorical", np.unique(_as_text(series))))
             else:
                 values = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -73,7 +69,7 @@ class _DistanceEncoder:
 
 def _column_distance(real: pd.Series, synthetic: pd.Series) -> tuple[str, float]:
     """Kolmogorov-Smirnov statistic for numbers (missing values left out), total variation for categories."""
-    if _is_categorical(real):
+    if is_categorical(real):
         real_share = pd.Series(_as_text(real)).value_counts(normalize=True)
         synthetic_share = pd.Series(_as_text(synthetic)).value_counts(normalize=True)
         both = real_share.index.union(synthetic_share.index)
@@ -122,7 +118,7 @@ def _correlation_ratio(codes: np.ndarray, values: np.ndarray) -> float:
 
 def _association(frame: pd.DataFrame, a, b) -> tuple[str, float]:
     """Spearman for two numbers, Cramer's V for two categories, the correlation ratio for one of each."""
-    a_cat, b_cat = _is_categorical(frame[a]), _is_categorical(frame[b])
+    a_cat, b_cat = is_categorical(frame[a]), is_categorical(frame[b])
     if a_cat and b_cat:
         return "cramers_v", _cramers_v(_codes(frame[a]), _codes(frame[b]))
     if a_cat or b_cat:
@@ -316,7 +312,6 @@ def synthetic_quality(real, synthetic, target=None, *, near_copy_ratio=0.1, rand
     if not isinstance(near_copy_ratio, Real) or not 0 <= near_copy_ratio:
         raise ValueError(f"near_copy_ratio must be a non-negative number, got {near_copy_ratio!r}.")
     real, synthetic = _check_frames(real, synthetic, target)
-    from ..neighbors import kneighbors
 
     if target is not None:
         real_groups = _as_text(real[target])
@@ -344,7 +339,7 @@ def synthetic_quality(real, synthetic, target=None, *, near_copy_ratio=0.1, rand
             missing_real.append(real_part.isna().mean())
             missing_synthetic.append(synthetic_part.isna().mean())
         column_rows.append({
-            "column": name, "kind": "categorical" if _is_categorical(real[name]) else "numeric", "metric": metric,
+            "column": name, "kind": "categorical" if is_categorical(real[name]) else "numeric", "metric": metric,
             "distance": float(np.dot(group_weights, distances)),
             "missing_real": float(np.dot(group_weights, missing_real)),
             "missing_synthetic": float(np.dot(group_weights, missing_synthetic)),

@@ -66,21 +66,23 @@ class _Column:
     whole: bool = False
 
 
-def _is_categorical(series: pd.Series) -> bool:
+def is_categorical(series: pd.Series) -> bool:
+    """Whether the generators model ``series`` as categories: text, categoricals and booleans (unlike the
+    encoder's rule in :func:`datafix._tabular.is_numeric_column`, a boolean is two categories here)."""
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
         return True
     return not pd.api.types.is_numeric_dtype(dtype)
 
 
-def column_kinds(frame: pd.DataFrame) -> dict:
+def generator_column_kinds(frame: pd.DataFrame) -> dict:
     """``column -> "continuous" | "categorical" | "constant" | "empty"``, as the transformer sees them.
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from datafix.generative._transformer import column_kinds
-    >>> column_kinds(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"], "c": [3, 3], "d": [np.nan, np.nan]}))
+    >>> from datafix.generative._transformer import generator_column_kinds
+    >>> generator_column_kinds(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"], "c": [3, 3], "d": [np.nan, np.nan]}))
     {'a': 'continuous', 'b': 'categorical', 'c': 'constant', 'd': 'empty'}
     """
     kinds = {}
@@ -89,7 +91,7 @@ def column_kinds(frame: pd.DataFrame) -> dict:
         missing = series.isna().to_numpy()
         if missing.all():
             kinds[name] = "empty"
-        elif _is_categorical(series):
+        elif is_categorical(series):
             kinds[name] = "categorical"
         elif series[~missing].nunique() == 1:
             kinds[name] = "constant"
@@ -169,7 +171,7 @@ class TableTransformer:
         self.spans_ = []
         self.conditional_spans_ = []  # categorical blocks the GAN can condition on
         width = 0
-        for name, kind in column_kinds(frame).items():
+        for name, kind in generator_column_kinds(frame).items():
             series = frame[name]
             missing = series.isna().to_numpy()
             column = _Column(name=name, kind=kind, dtype=series.dtype, has_missing=bool(missing.any()))
