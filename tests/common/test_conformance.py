@@ -60,7 +60,7 @@ def test_the_user_guide_example_fix_passes_the_checker():
     class CapClassSize(BaseFix):
         _parameter_constraints = {"max_rows": [int], "random_state": ["random_state"]}
 
-        def __init__(self, max_rows=50, random_state=None):
+        def __init__(self, max_rows=50, *, random_state=None):
             self.max_rows = max_rows
             self.random_state = random_state
 
