@@ -323,3 +323,8 @@ def test_generated_rows_are_not_near_copies(generator):
     real = X.assign(label=y)
     synthetic = X_out[fix.is_synthetic_].assign(label=y_out[fix.is_synthetic_])
     assert dfx.synthetic_quality(real, synthetic, target="label").near_copy_share <= 0.01
+
+
+def test_the_default_generator_is_the_vae():
+    """Chosen on the tuning half of benchmarks/generative.py (see docs/guide/generative.md)."""
+    assert dfx.GenerativeOverSampler().generator == "tvae"
