@@ -328,3 +328,36 @@ def test_generated_rows_are_not_near_copies(generator):
 def test_the_default_generator_is_the_vae():
     """Chosen on the tuning half of benchmarks/generative.py (see docs/guide/generative.md)."""
     assert dfx.GenerativeOverSampler().generator == "tvae"
+
+
+def test_near_copies_of_training_rows_are_drawn_again(monkeypatch):
+    """A generator that returns copies of real rows: every copy is redrawn until it is not one."""
+    import datafix.generative._oversampler as oversampler
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "c": rng.choice(["u", "v"], 200)})
+    y = np.where(np.arange(200) < 20, "rare", "common")
+    fix = dfx.GenerativeOverSampler(epochs=1, batch_size=50, random_state=0)
+    original = oversampler.GenerativeOverSampler._sample_without_near_copies
+    calls = {"first": True}
+
+    def copying(self, label, n_rows, real_rows):
+        sample = self.generator_.sample
+
+        def copies_first(code, n, rng):  # the first draw copies real rows; later draws are the model's
+            if calls["first"]:
+                calls["first"] = False
+                return X.iloc[np.arange(n) % len(X)].reset_index(drop=True)
+            return sample(code, n, rng)
+
+        self.generator_.sample = copies_first
+        try:
+            return original(self, label, n_rows, real_rows)
+        finally:
+            self.generator_.sample = sample
+
+    monkeypatch.setattr(oversampler.GenerativeOverSampler, "_sample_without_near_copies", copying)
+    X_out, y_out = fix.fit_resample(X, y)
+    synthetic = X_out.iloc[len(X):].reset_index(drop=True)
+    quality = dfx.synthetic_quality(X, synthetic)
+    assert not calls["first"] and fix.n_near_copies_ == 0 and quality.near_copy_share == 0.0

@@ -14,8 +14,7 @@ from .._compat import Interval, StrOptions
 from .._deprecation import keyword_only_after
 from .._optional import import_optional
 from ..base import BaseFix, Resampled
-from ..neighbors import kneighbors
-from ._quality import _DistanceEncoder
+from ._quality import RealRows
 from ._transformer import TableTransformer, generator_column_kinds
 
 __all__ = ["GenerativeOverSampler"]
@@ -24,6 +23,10 @@ __all__ = ["GenerativeOverSampler"]
 # on two CPU cores (see benchmarks/generative.py)
 _AUTO_STEPS = {"ctgan": 500, "tvae": 1000}
 _MAX_AUTO_EPOCHS = 300
+#: A generated row this close to a real one is a near-copy (see :class:`RealRows`), drawn again up to
+#: ``_MAX_REDRAWS`` times.
+_NEAR_COPY_RATIO = 0.1
+_MAX_REDRAWS = 10
 _BYTES_PER_CELL = 64  # a synthetic cell held as a Python object in the decoded frame, generously
 
 
@@ -87,6 +90,11 @@ class GenerativeOverSampler(BaseFix):
     value; a column with no values at all stays missing in synthetic rows.
     ``inf`` is an error (replace it with NaN first).
 
+    Generated rows never copy a training row: a row that lands as close to a
+    real row as :func:`datafix.synthetic_quality` calls a near-copy (at most
+    a tenth of the median distance between neighbouring real rows) is drawn
+    again, up to 10 times; ``n_near_copies_`` counts any left after that.
+
     Parameters
     ----------
     generator : {"tvae", "ctgan"}, default="tvae"
@@ -138,6 +146,9 @@ class GenerativeOverSampler(BaseFix):
     fit_time_ : float
         Seconds spent training the network (the mixtures of the numeric
         columns included).
+    n_near_copies_ : int
+        Generated rows still near-copies of a training row after 10 draws
+        (usually 0).
     source_indices_ : ndarray of int
         Provenance. Input rows first, in order, then the synthetic rows. A
         generated row has no source row; its entry is the **nearest real row
@@ -278,14 +289,18 @@ class GenerativeOverSampler(BaseFix):
         self._fit_generator(frame, y, sample_weight, device, torch)
         self._classes_list = classes.tolist()
         parts, labels = [], []
+        real_rows = RealRows(frame, _NEAR_COPY_RATIO)
+        self.n_near_copies_ = 0
         with _torch_session(torch, device, int(self._rng.integers(2**63 - 1))):
             for label, n_new in targets.items():
                 if n_new:
-                    parts.append(self.generator_.sample(self._classes_list.index(label), n_new, self._rng))
+                    part, redrawn = self._sample_without_near_copies(label, n_new, real_rows)
+                    parts.append(part)
                     labels.append(np.full(n_new, label, dtype=object))
+                    self.n_near_copies_ += redrawn
         synthetic = pd.concat(parts, ignore_index=True)
         y_new = np.concatenate(labels).astype(y.dtype)
-        sources = self._nearest_real_rows(frame, y, synthetic, y_new)
+        sources = self._nearest_real_rows(real_rows, y, synthetic, y_new)
         n_in = len(y)
         source_indices = np.r_[np.arange(n_in), sources]
         is_synthetic = np.r_[np.zeros(n_in, bool), np.ones(len(sources), bool)]
@@ -327,16 +342,25 @@ class GenerativeOverSampler(BaseFix):
         self.epochs_ = epochs
         self.fit_time_ = time.perf_counter() - start
 
-    def _nearest_real_rows(self, frame, y, synthetic, y_new) -> np.ndarray:
+    def _sample_without_near_copies(self, label, n_rows, real_rows):
+        """``n_rows`` generated rows of ``label``; near-copies of real rows are drawn again, up to
+        ``_MAX_REDRAWS`` times. Returns the rows and how many near-copies remain after the last draw."""
+        code = self._classes_list.index(label)
+        rows = self.generator_.sample(code, n_rows, self._rng)
+        near = real_rows.is_near_copy(real_rows.closest(rows)[0])
+        for _ in range(_MAX_REDRAWS):
+            if not near.any():
+                break
+            fresh = self.generator_.sample(code, int(near.sum()), self._rng)
+            rows = pd.concat([rows[~near], fresh], ignore_index=True)
+            near = np.r_[np.zeros(int((~near).sum()), bool), real_rows.is_near_copy(real_rows.closest(fresh)[0])]
+        return rows, int(near.sum())
 
-        encoder = _DistanceEncoder().fit(frame)
-        real, generated = encoder.transform(frame), encoder.transform(synthetic)
+    def _nearest_real_rows(self, real_rows, y, synthetic, y_new) -> np.ndarray:
         sources = np.empty(len(y_new), dtype=np.intp)
         for label in pd.unique(y_new):  # a loop over classes
-            rows = np.flatnonzero(y == label)
             where = np.flatnonzero(y_new == label)
-            _, nearest = kneighbors(real[rows], generated[where], 1)
-            sources[where] = rows[nearest[:, 0]]
+            sources[where] = real_rows.closest(synthetic.iloc[where], rows=np.flatnonzero(y == label))[1]
         return sources
 
     # ------------------------------------------------------------------ more rows after fitting

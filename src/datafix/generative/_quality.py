@@ -86,6 +86,36 @@ def _column_distance(real: pd.Series, synthetic: pd.Series) -> tuple[str, float]
     return "kolmogorov_smirnov", float(np.max(np.abs(cdf_a - cdf_b)))
 
 
+class RealRows:
+    """Real rows as points for distances, with the near-copy threshold (shared by
+    :func:`synthetic_quality` and :class:`datafix.GenerativeOverSampler`).
+
+    A synthetic row is a *near-copy* when its distance to the closest real row
+    (in the space of :class:`_DistanceEncoder`) is at most ``near_copy_ratio``
+    times the median distance between a real row and its closest other real
+    row (and at most 1e-12 when that median is 0: exact copies only).
+    """
+
+    def __init__(self, real: pd.DataFrame, near_copy_ratio: float = 0.1):
+        self.encoder = _DistanceEncoder().fit(real)
+        self.points = self.encoder.transform(real)
+        if len(self.points) > 1:
+            among_real, _ = kneighbors(self.points, self.points, 1, exclude=np.arange(len(self.points)))
+            self.threshold = float(near_copy_ratio * np.median(among_real[:, 0]))
+        else:
+            self.threshold = 0.0
+
+    def closest(self, synthetic: pd.DataFrame, rows=None):
+        """``(distance, index)`` of each synthetic row's closest real row (among ``rows`` when given)."""
+        reference = self.points if rows is None else self.points[rows]
+        distances, nearest = kneighbors(reference, self.encoder.transform(synthetic), 1)
+        nearest = nearest[:, 0] if rows is None else np.asarray(rows)[nearest[:, 0]]
+        return distances[:, 0], nearest
+
+    def is_near_copy(self, distances: np.ndarray) -> np.ndarray:
+        return distances <= max(self.threshold, 1e-12)
+
+
 def _codes(series: pd.Series) -> np.ndarray:
     return pd.factorize(_as_text(series))[0]
 
@@ -365,16 +395,9 @@ def synthetic_quality(real, synthetic, target=None, *, near_copy_ratio=0.1, rand
 
     auc = _two_sample_auc(real_features, synthetic_features, real_groups, synthetic_groups, random_state)
 
-    encoder = _DistanceEncoder().fit(real_features)
-    real_points, synthetic_points = encoder.transform(real_features), encoder.transform(synthetic_features)
-    closest, _ = kneighbors(real_points, synthetic_points, 1)
-    closest = closest[:, 0]
-    if len(real_points) > 1:
-        among_real, _ = kneighbors(real_points, real_points, 1, exclude=np.arange(len(real_points)))
-        threshold = float(near_copy_ratio * np.median(among_real[:, 0]))
-    else:
-        threshold = 0.0
-    near_copies = closest <= max(threshold, 1e-12)
+    real_rows = RealRows(real_features, near_copy_ratio)
+    closest, _ = real_rows.closest(synthetic_features)
+    near_copies = real_rows.is_near_copy(closest)
     return SyntheticQuality(columns=columns, correlations=correlations, two_sample_auc=auc,
-                            distance_to_closest_real=closest, near_copy_threshold=threshold,
+                            distance_to_closest_real=closest, near_copy_threshold=real_rows.threshold,
                             near_copy_share=float(near_copies.mean()), n_real=len(real), n_synthetic=len(synthetic))
