@@ -368,6 +368,10 @@ class GenerativeOverSampler(BaseFix):
     def sample(self, n_rows, label, random_state=None):
         """Draw ``n_rows`` new rows of class ``label`` from the fitted generator.
 
+        The rows are the model's draws as they come: ``fit_resample``'s redraw
+        of near-copies does not apply here (the sampler keeps no training
+        rows); check them with :func:`datafix.synthetic_quality`.
+
         Parameters
         ----------
         n_rows : int
