@@ -68,6 +68,16 @@ sys.exit(cli.main(sys.argv[1:]))
 '''
 
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGHUP": signal.SIGHUP, "SIGKILL": signal.SIGKILL}
+
+
+def default_signal_handling():
+    """In the child, before it starts: the signals at their defaults, whatever the test runner inherited.
+
+    A runner started with ``nohup`` (SIGHUP ignored) or as a background job (SIGINT ignored) would otherwise
+    pass the ignoring on, and datafix, rightly, keeps a signal its parent chose to ignore.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
 #: Exit status of the process: the CLI ends SIGINT/SIGTERM/SIGHUP with one line and 128 + signal.
 EXPECTED_CODES = {"SIGINT": 130, "SIGTERM": 128 + signal.SIGTERM, "SIGHUP": 128 + signal.SIGHUP,
                   "SIGKILL": -signal.SIGKILL}
@@ -114,7 +124,8 @@ def run_and_signal(workspace, tmp_path, kind, moment, signal_name):
     inputs = {name: digest(workspace / name) for name in ("big.csv", "audit.json")}
     environment = {**os.environ, "KILL_MOMENT": moment, "KILL_MARKER": str(marker)}
     process = subprocess.Popen([sys.executable, str(workspace / "wrapper.py"), *command(kind, workspace, output)],
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=default_signal_handling)
     deadline = time.monotonic() + 120
     while not marker.exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -174,7 +185,7 @@ def slow(stream):
     time.sleep(60)
 write_atomically({str(output)!r}, slow)
 '''
-    process = subprocess.Popen([sys.executable, "-c", script])
+    process = subprocess.Popen([sys.executable, "-c", script], preexec_fn=default_signal_handling)
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.01)
