@@ -20,7 +20,7 @@ import functools
 import inspect
 import warnings
 
-__all__ = ["DEPRECATED", "REMOVED_IN", "keyword_only_after", "renamed_parameter"]
+__all__ = ["DEPRECATED", "REMOVED_IN", "keyword_only_after", "renamed_attributes", "renamed_parameter"]
 
 #: The default of a parameter kept only under its old name for one release.
 DEPRECATED = "deprecated"
@@ -139,6 +139,45 @@ def keyword_only_after(function):
         return function(*args[: len(positional)], **dict(zip(names, values)), **kwargs)
 
     return wrapper
+
+
+def renamed_attributes(module: str, renames: dict, namespace: dict):
+    """A module-level ``__getattr__`` that serves renamed module attributes under their old names for one release.
+
+    Parameters
+    ----------
+    module : str
+        The module's name, for the warning (pass ``__name__``).
+    renames : dict of str to str
+        Old name -> new name.
+    namespace : dict
+        The module's namespace (pass ``globals()``); the new name is looked up
+        in it when the old one is used.
+
+    Returns
+    -------
+    callable
+        Assign it to the module's ``__getattr__``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> getattr_ = renamed_attributes("mymodule", {"old_name": "new_name"}, {"new_name": 42})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = getattr_("old_name")
+    >>> value, caught[0].category.__name__
+    (42, 'FutureWarning')
+    """
+
+    def __getattr__(name):
+        if name in renames:
+            warnings.warn(f"{module}.{name} was renamed to {renames[name]} and the old name will be removed in "
+                          f"datafix {REMOVED_IN}.", FutureWarning, stacklevel=2)
+            return namespace[renames[name]]
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 def _same(a, b) -> bool:

@@ -27,7 +27,6 @@ such a label already exists).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,18 +35,14 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from ._compat import validate_params
-from ._deprecation import REMOVED_IN
+from ._deprecation import renamed_attributes
 from .validation import check_features, check_labels, check_sample_weight, num_rows
 
 __all__ = ["BaseFix", "Resampled", "is_fix", "assemble_rows"]
 
 
-def __getattr__(name):
-    if name == "take_rows":  # the old name, for one release
-        warnings.warn(f"datafix.base.take_rows was renamed to assemble_rows (it assembles a fix's output rows) and "
-                      f"the old name will be removed in datafix {REMOVED_IN}.", FutureWarning, stacklevel=2)
-        return assemble_rows
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: ``take_rows`` is ``assemble_rows`` (it assembles a fix's output rows; ``_tabular.take_rows`` selects rows).
+__getattr__ = renamed_attributes(__name__, {"take_rows": "assemble_rows"}, globals())
 
 
 class Resampled(NamedTuple):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from numbers import Real
 
 import numpy as np
 
 from ._compat import Interval, StrOptions
-from ._deprecation import DEPRECATED, REMOVED_IN, keyword_only_after, renamed_parameter
+from ._deprecation import DEPRECATED, keyword_only_after, renamed_attributes, renamed_parameter
 from .base import BaseFix, Resampled
 from .validation import check_labels, check_sample_weight
 
@@ -19,12 +18,7 @@ __all__ = ["ClassWeighter", "compute_class_weights", "NAMED_CLASS_WEIGHTS"]
 NAMED_CLASS_WEIGHTS = ("balanced", "effective_number", "inverse_sqrt")
 
 
-def __getattr__(name):
-    if name == "CLASS_WEIGHT_STRATEGIES":  # the old name, for one release
-        warnings.warn(f"datafix.weighting.CLASS_WEIGHT_STRATEGIES was renamed to NAMED_CLASS_WEIGHTS and the old "
-                      f"name will be removed in datafix {REMOVED_IN}.", FutureWarning, stacklevel=2)
-        return NAMED_CLASS_WEIGHTS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = renamed_attributes(__name__, {"CLASS_WEIGHT_STRATEGIES": "NAMED_CLASS_WEIGHTS"}, globals())
 
 
 def compute_class_weights(y, class_weight="balanced", *, beta=0.999, sample_weight=None, strategy=DEPRECATED) -> dict:
