@@ -8,7 +8,7 @@ dependency (torch, albumentations, lightgbm, xgboost, matplotlib, skorch).
 from __future__ import annotations
 
 from ._optional import lazy_exports
-from ._version import __version__
+from ._version import __version__ as __version__  # re-exported: datafix.__version__
 
 # public name -> module that defines it (relative to the datafix package)
 _PUBLIC_NAMES = {

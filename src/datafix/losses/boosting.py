@@ -28,7 +28,7 @@ lightgbm and xgboost are imported only when a booster is fitted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
