@@ -198,9 +198,15 @@ def is_number_column(dtype) -> bool:
 
 
 def _distinct(series: pd.Series):
-    """Up to ``DISTINCT_CAP + 1`` distinct values (missing as one value), as a pandas Series of objects."""
-    values = pd.unique(series.astype(object).to_numpy())
-    return values[: DISTINCT_CAP + 1]
+    """Up to ``DISTINCT_CAP + 1`` distinct values (missing as one value), as an array of objects.
+
+    The distinct values are found in the column's own dtype (no Python object
+    per row) and only the kept ones become objects, in a new array: a slice
+    would keep the whole column's objects alive in the worker for as long as
+    the result waits there.
+    """
+    distinct = series.unique()[: DISTINCT_CAP + 1]
+    return np.array(distinct, dtype=object, copy=True)
 
 
 def partition_stats(part: pd.DataFrame, meta: pd.DataFrame, number: int, target) -> dict:
