@@ -107,7 +107,7 @@ class PeakMemory:
     """The largest memory of any worker, sampled from the scheduler every ``interval`` seconds."""
 
     def __init__(self, client, interval=0.5):
-        self.client, self.interval, self.peak = client, interval, 0
+        self.client, self.interval, self.peak, self.spilled = client, interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -116,6 +116,8 @@ class PeakMemory:
             try:
                 workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
                 self.peak = max([self.peak] + [w["metrics"]["memory"] for w in workers])
+                self.spilled = max([self.spilled] + [w["metrics"].get("spilled_bytes", {}).get("disk", 0)
+                                                     for w in workers])
             except Exception:  # noqa: BLE001 - a sample missed while the cluster is busy
                 pass
             self._stop.wait(self.interval)
@@ -179,7 +181,8 @@ def main():
                 seconds = time.perf_counter() - tic
             summary = report.summary.set_index("check")["issues"]
             print(f"audit (exact checks + target leakage + label on given probabilities): {seconds:.1f} s wall, "
-                  f"peak worker memory {memory.peak / 2**30:.2f} GiB")
+                  f"peak worker memory {memory.peak / 2**30:.2f} GiB, most spilled to disk by a worker "
+                  f"{memory.spilled / 2**30:.2f} GiB")
             counts = report.class_counts.to_numpy()
             checks = {
                 "duplicates": (int(summary["duplicates"]), truth["duplicates"]),
@@ -208,7 +211,7 @@ def main():
                 balance = fixed[fixed["keep"]].groupby("label")["weight"].agg(["count", "sum"]).compute()
                 seconds = time.perf_counter() - tic
             print(f"fix_columns(clean, undersample, weights): {seconds:.1f} s, peak worker memory "
-                  f"{memory.peak / 2**30:.2f} GiB; kept rows and their weight per class:")
+                  f"{memory.peak / 2**30:.2f} GiB, spilled {memory.spilled / 2**30:.2f} GiB; kept rows and their weight per class:")
             print(balance.to_string())
             if args.compare:
                 frame = pd.read_parquet(args.folder)

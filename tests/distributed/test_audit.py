@@ -158,3 +158,34 @@ def test_the_xgboost_cluster_model(client):
     report = dfx.audit(dd.from_pandas(frame, npartitions=4), "target", checks=["label"], cv=3, estimator="xgboost")
     flagged = report.issues["is_label_issue"].compute().to_numpy()
     assert (flagged & noisy).sum() / flagged.sum() > 0.2 and (flagged & noisy).sum() / noisy.sum() > 0.3
+
+
+def test_a_partitions_distinct_values_are_small_copies():
+    """The first pass returns at most DISTINCT_CAP + 1 values per column, in arrays of their own.
+
+    A slice of a full-length object copy would keep every row's Python object
+    alive in the worker while the result waits there (the 20M-row stall).
+    """
+    from datafix.distributed._frame import DISTINCT_CAP, _distinct
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    floats = rng.normal(size=n)
+    floats[::7] = np.nan
+    frame = pd.DataFrame({
+        "float": floats,
+        "int": rng.integers(0, 10, size=n),
+        "text": pd.Series(rng.choice(["a", "b", None], size=n), dtype=object),
+        "string": pd.Series(rng.choice(["a", "b"], size=n)).astype("string"),
+        "bool": rng.random(n) < 0.5,
+        "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 5, size=n), unit="D"),
+        "category": pd.Categorical(rng.choice(["x", "y"], size=n)),
+        "nullable": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(0, 3, size=n)), dtype="Int64"),
+    })
+    for column in frame.columns:
+        distinct = _distinct(frame[column])
+        expected = pd.unique(frame[column].astype(object).to_numpy())[: DISTINCT_CAP + 1]
+        owner = distinct if distinct.base is None else distinct.base
+        assert distinct.dtype == object and owner.size <= DISTINCT_CAP + 1, column
+        assert len(distinct) == min(len(expected), DISTINCT_CAP + 1), column
+        assert pd.Series(distinct).equals(pd.Series(expected)), column
