@@ -370,11 +370,12 @@ def protocol(halves=("tune", "report")):
 
     from datafix._tabular import encode_features
     from datafix.labels._encoding import default_classifier
+    from datafix.labels.cleaner import DEFAULT_MAX_CLASS_FRACTION, limit_per_class
 
     for half in halves:
         print(f"\n== Protocol, {half} half: detection F1 on the same out-of-fold probabilities (default model) ==")
         print(f"{'data':<24}{'noise':<14}{'cleanlab':>9}{'datafix':>9}{'diff':>8}{'w':>5}"
-              f"{'clean minority flagged (cl / df)':>34}")
+              f"{'clean minority flagged (cl / df / LabelCleaner acts on)':>58}")
         differences = []
         safety = []
         for name, X, y, imbalanced in protocol_datasets(half):
@@ -393,7 +394,11 @@ def protocol(halves=("tune", "report")):
                 shares = ""
                 if imbalanced:
                     clean_minority = (y == minority) & ~flipped
-                    shares = f"{by_cleanlab[clean_minority].mean():>24.2f} / {by_datafix[clean_minority].mean():.2f}"
+                    # what LabelCleaner() acts on: the flags within its default max_class_fraction of each class
+                    acted = limit_per_class(by_datafix, np.unique(y_noisy, return_inverse=True)[1],
+                                            found["label_quality"].to_numpy(), DEFAULT_MAX_CLASS_FRACTION)
+                    shares = (f"{by_cleanlab[clean_minority].mean():>48.2f} / {by_datafix[clean_minority].mean():.2f}"
+                              f" / {acted[clean_minority].mean():.2f}")
                     safety.append((name, kind, X, y, y_noisy, minority))
                 print(f"{name:<24}{kind + f' {rate:.0%}':<14}{f1_cleanlab:>9.3f}{f1_datafix:>9.3f}"
                       f"{f1_datafix - f1_cleanlab:>+8.3f}{found.attrs['model_weight']:>5.1f}{shares}")
@@ -605,7 +610,7 @@ def main():
     if "estimators" in parts:
         estimators(n_synthetic)
     if "protocol" in parts:
-        protocol()
+        protocol(args.half or ("tune", "report"))
     if "regression" in parts or "regression-default" in parts:
         regression(args.half or ("tune", "report"), only_default="regression" not in parts)
     if "multilabel" in parts:

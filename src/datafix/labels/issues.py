@@ -29,7 +29,12 @@ Two kinds of evidence, and their combination:
     noise that does not depend on the evidence lowers both the same way, so
     the source that predicts the noisy labels better is the better judge of
     them. ``w = 1`` (the model alone) when the neighbourhood does not help;
-    ties go to the model. The features are encoded and standardised
+    ties go to the model. cleanlab then removes, of each (given, true) pair
+    of classes, the rows with the largest margin under the mixture; how many
+    it removes is the larger of the two confident joints' counts, the
+    model's and the mixture's (:func:`combined_confident_joint`), so the
+    neighbours choose which rows go but never hide errors that the model
+    alone counts. The features are encoded and standardised
     (:func:`datafix._tabular.encode_features`) before the neighbour search,
     so the rule does not depend on the units of the columns. Without ``X``
     (``X=None`` with ``pred_proba`` and no ``neighbor_graph``) there is no
@@ -250,14 +255,59 @@ def _cleanlab_jobs(n_jobs, n_values: int):
     return int(n_jobs)
 
 
-def _confident_learning(codes, proba32, n_jobs) -> np.ndarray:
-    import cleanlab.filter
-
+def _small_codes(codes, n_classes):
     # the smallest integer type for the codes: cleanlab compares them with every class, faster on narrow integers
     # (the mask is the same; see the guide's benchmark notes)
-    small_codes = codes.astype(np.int16 if proba32.shape[1] <= np.iinfo(np.int16).max else np.int64)
+    return codes.astype(np.int16 if n_classes <= np.iinfo(np.int16).max else np.int64)
+
+
+def _confident_learning(codes, proba32, n_jobs, model_proba=None) -> np.ndarray:
+    """cleanlab's prune-by-noise-rate mask on ``proba32``; given ``model_proba`` (for a mixture), with
+    :func:`combined_confident_joint`'s counts."""
+    import cleanlab.filter
+
+    small_codes = _small_codes(codes, proba32.shape[1])
     jobs = _cleanlab_jobs(n_jobs, proba32.size)
-    return np.asarray(cleanlab.filter.find_label_issues(small_codes, proba32, n_jobs=jobs), dtype=bool)
+    joint = None if model_proba is None else combined_confident_joint(small_codes, model_proba, proba32)
+    return np.asarray(cleanlab.filter.find_label_issues(small_codes, proba32, n_jobs=jobs, confident_joint=joint),
+                      dtype=bool)
+
+
+def combined_confident_joint(codes, model_proba, mixed_proba) -> np.ndarray:
+    """How many rows of each given class ``"auto"`` removes as each other class: the larger of two counts.
+
+    cleanlab's confident joint (:func:`cleanlab.count.compute_confident_joint`,
+    calibrated) of the model alone and of the mixture, entry by entry the
+    larger off the diagonal (the diagonal is the mixture's). The mixture
+    then chooses *which* rows of each (given, true) pair are removed, by
+    cleanlab's margin rule, and the count of each pair is never below what
+    confident learning on the model alone would remove.
+
+    Why: each source under-counts the errors it has absorbed. The model is
+    fitted on the noisy labels, and flips that sit together (instance-
+    dependent noise, near a class boundary) also vouch for each other as
+    neighbours; a mixture that predicts the given labels better (the weight
+    rule) can then count fewer errors than either source sees. Chosen on
+    the tune half of ``benchmarks/label_issues.py --part protocol`` (the
+    guide has the numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datafix.labels.issues import combined_confident_joint
+    >>> codes = np.array([0, 0, 0, 1, 1, 1])
+    >>> model = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9], [0.2, 0.8], [0.3, 0.7]])
+    >>> flat = np.array([[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.1, 0.9], [0.2, 0.8], [0.3, 0.7]])
+    >>> int(combined_confident_joint(codes, model, flat)[0, 1])   # the model's count of 0 -> 1
+    1
+    """
+    from cleanlab.count import compute_confident_joint
+
+    by_model = compute_confident_joint(codes, np.asarray(model_proba, dtype=np.float32))
+    by_mixture = compute_confident_joint(codes, np.asarray(mixed_proba, dtype=np.float32))
+    joint = np.maximum(by_model, by_mixture)
+    np.fill_diagonal(joint, np.diagonal(by_mixture))
+    return joint
 
 
 def choose_model_weight(model_proba, neighbor_proba, codes, n_classes: int) -> float:
@@ -710,8 +760,12 @@ def find_label_issues(X, y, *, estimator=None, pred_proba=None, neighbor_graph=N
         weight = 1.0
         if neighbor_proba is not None:
             weight = choose_model_weight(model_proba, neighbor_proba, codes, n_classes)
-        proba = model_proba if weight == 1.0 else weight * model_proba + (1 - weight) * neighbor_proba
-        is_issue = _confident_learning(codes, proba, n_jobs)
+        if weight == 1.0:
+            proba = model_proba
+            is_issue = _confident_learning(codes, proba, n_jobs)
+        else:
+            proba = weight * model_proba + (1 - weight) * neighbor_proba
+            is_issue = _confident_learning(codes, proba, n_jobs, model_proba=model_proba)
     quality = np.clip(proba[np.arange(len(codes)), codes].astype(np.float64), 0.0, 1.0)
     suggested = _suggestions(proba, codes, is_issue)
     index = _result_index(X, y, len(labels))
