@@ -354,11 +354,36 @@ def map_in_threads(function, items) -> list:
 
 
 def _select(rows, cols, dist, n_queries: int, k: int):
-    """Per query, the k candidates of smallest ``(distance, index)``; returns (distances, indices)."""
-    order = np.lexsort((cols, dist, rows))
-    rows, cols, dist = rows[order], cols[order], dist[order]
-    starts = np.searchsorted(rows, np.arange(n_queries))
-    counts = np.diff(np.append(starts, len(rows)))
+    """Per query, the k candidates of smallest ``(distance, index)``; returns (distances, indices).
+
+    One quicksort of the distances (runs of equal distances then put in column
+    order), and one sort of ``(row, rank)`` packed in an int64: several times
+    faster than a three-key ``lexsort`` on the millions of candidates of a
+    self-search, with the same order.
+    """
+    n_candidates = len(rows)
+    if n_candidates >= 2**32:  # the rank would not fit beside the row
+        order = np.lexsort((cols, dist, rows))
+        sorted_rows = rows[order]
+    else:
+        by_distance = np.argsort(dist)
+        sorted_dist = dist[by_distance]
+        tied = np.flatnonzero(sorted_dist[1:] == sorted_dist[:-1])
+        if len(tied):  # equal distances: by column (positions of a run are contiguous, so sorting them all works)
+            in_run = np.zeros(n_candidates, dtype=bool)
+            in_run[tied] = True
+            in_run[tied + 1] = True
+            positions = np.flatnonzero(in_run)
+            members = by_distance[positions]
+            by_distance[positions] = members[np.lexsort((cols[members], sorted_dist[positions]))]
+        rank = np.empty(n_candidates, dtype=np.int64)
+        rank[by_distance] = np.arange(n_candidates)
+        key = np.sort((rows.astype(np.int64) << 32) | rank)
+        order = by_distance[key & 0xFFFFFFFF]
+        sorted_rows = key >> 32
+    dist, cols = dist[order], cols[order]
+    starts = np.searchsorted(sorted_rows, np.arange(n_queries))
+    counts = np.diff(np.append(starts, n_candidates))
     if np.any(counts < k):  # a bug in the candidate bound, never a user error
         raise RuntimeError("neighbour search found too few candidates")
     take = starts[:, None] + np.arange(k)[None, :]
