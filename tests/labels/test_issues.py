@@ -120,8 +120,8 @@ def test_knn_flags_a_label_that_disagrees_with_its_neighbours():
 
 
 def test_auto_beats_or_matches_cleanlab_on_wine():
-    # not compared with "knn" alone: the count rule (never fewer removals per pair of classes than the model
-    # alone) flags 38 rows for 36 flips here, where the neighbours alone do better (F1 0.84 against 0.89)
+    # not compared with "knn" alone: with the count rule (a pair of classes loses at least the model's count,
+    # combined_confident_joint) "auto" scores 0.86 here, the neighbours alone 0.89
     X, y = load_wine(return_X_y=True)
     y_noisy, is_flipped = make_label_noise(y, rate=0.2, kind="pairwise", random_state=0)
     proba = out_of_fold_proba(None, X, y_noisy, random_state=0)
@@ -132,8 +132,9 @@ def test_auto_beats_or_matches_cleanlab_on_wine():
     assert f1_auto > 0.8
 
 
-def test_auto_counts_each_pair_at_least_as_the_model_alone_does():
-    """The mixture ranks the rows; each (given, true) pair's count is the larger of the model's and the mixture's."""
+def test_auto_counts_each_pair_by_the_larger_count_except_into_a_larger_class():
+    """The mixture ranks the rows; each (given, true) pair's count is the larger of the model's and the mixture's,
+    except a move into a larger class, which keeps the mixture's count."""
     X, y = load_wine(return_X_y=True)
     y_noisy, _ = make_label_noise(y, rate=0.15, kind="uniform", random_state=1)
     proba = out_of_fold_proba(None, X, y_noisy, random_state=0).astype(np.float32)
@@ -144,8 +145,11 @@ def test_auto_counts_each_pair_at_least_as_the_model_alone_does():
     mixture = weight * proba + (1 - weight) * neighbor_label_proba(graph, y_noisy, 3)
     joint = combined_confident_joint(y_noisy, proba, mixture)
     by_model, by_mixture = compute_confident_joint(y_noisy, proba), compute_confident_joint(y_noisy, mixture)
+    counts = np.bincount(y_noisy)
     off = ~np.eye(3, dtype=bool)
-    np.testing.assert_array_equal(joint[off], np.maximum(by_model, by_mixture)[off])
+    into_larger = counts[:, None] < counts[None, :]
+    np.testing.assert_array_equal(joint[off & ~into_larger], np.maximum(by_model, by_mixture)[off & ~into_larger])
+    np.testing.assert_array_equal(joint[into_larger], by_mixture[into_larger])
     np.testing.assert_array_equal(np.diagonal(joint), np.diagonal(by_mixture))
     expected = cleanlab.filter.find_label_issues(y_noisy, mixture, confident_joint=joint)
     np.testing.assert_array_equal(found["is_label_issue"].to_numpy(), expected)

@@ -34,7 +34,9 @@ Two kinds of evidence, and their combination:
     it removes is the larger of the two confident joints' counts, the
     model's and the mixture's (:func:`combined_confident_joint`), so the
     neighbours choose which rows go but never hide errors that the model
-    alone counts. The features are encoded and standardised
+    alone counts - except for moves into a larger class, where the mixture's
+    count stands (a model that cannot learn a small class counts its rows
+    as errors). The features are encoded and standardised
     (:func:`datafix._tabular.encode_features`) before the neighbour search,
     so the rule does not depend on the units of the columns. Without ``X``
     (``X=None`` with ``pred_proba`` and no ``neighbor_graph``) there is no
@@ -274,22 +276,27 @@ def _confident_learning(codes, proba32, n_jobs, model_proba=None) -> np.ndarray:
 
 
 def combined_confident_joint(codes, model_proba, mixed_proba) -> np.ndarray:
-    """How many rows of each given class ``"auto"`` removes as each other class: the larger of two counts.
+    """How many rows of each given class ``"auto"`` removes as each other class.
 
-    cleanlab's confident joint (:func:`cleanlab.count.compute_confident_joint`,
-    calibrated) of the model alone and of the mixture, entry by entry the
-    larger off the diagonal (the diagonal is the mixture's). The mixture
-    then chooses *which* rows of each (given, true) pair are removed, by
-    cleanlab's margin rule, and the count of each pair is never below what
-    confident learning on the model alone would remove.
+    cleanlab's confident joints (:func:`cleanlab.count.compute_confident_joint`,
+    calibrated; row = given class, column = true class) of the model alone
+    and of the mixture. Entry ``(i, j)`` off the diagonal is the larger of
+    the two, except where class ``j`` has more rows than class ``i``: a move
+    into a larger class keeps the mixture's count. The diagonal is the
+    mixture's. The mixture then chooses *which* rows of each pair are
+    removed, by cleanlab's margin rule.
 
-    Why: each source under-counts the errors it has absorbed. The model is
-    fitted on the noisy labels, and flips that sit together (instance-
-    dependent noise, near a class boundary) also vouch for each other as
-    neighbours; a mixture that predicts the given labels better (the weight
-    rule) can then count fewer errors than either source sees. Chosen on
-    the tune half of ``benchmarks/label_issues.py --part protocol`` (the
-    guide has the numbers).
+    Why the larger count: each source under-counts the errors it has
+    absorbed. The model is fitted on the noisy labels, and flips that sit
+    together (instance-dependent noise, near a class boundary) vouch for
+    each other as neighbours; a mixture that predicts the given labels
+    better (the weight rule) can then count fewer errors than confident
+    learning on the model alone finds. Why not into a larger class: a model
+    that cannot represent a small class gives all of its rows a low
+    probability and counts them as errors of the big one; rare is not
+    wrong, so there the mixture, which the given labels preferred, decides.
+    Chosen on the tune half of ``benchmarks/label_issues.py --part protocol``
+    (the guide has the numbers).
 
     Examples
     --------
@@ -300,12 +307,16 @@ def combined_confident_joint(codes, model_proba, mixed_proba) -> np.ndarray:
     >>> flat = np.array([[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.1, 0.9], [0.2, 0.8], [0.3, 0.7]])
     >>> int(combined_confident_joint(codes, model, flat)[0, 1])   # the model's count of 0 -> 1
     1
+    >>> int(combined_confident_joint(codes[1:], model[1:], flat[1:])[0, 1])   # 0 is now the smaller class
+    0
     """
     from cleanlab.count import compute_confident_joint
 
     by_model = compute_confident_joint(codes, np.asarray(model_proba, dtype=np.float32))
     by_mixture = compute_confident_joint(codes, np.asarray(mixed_proba, dtype=np.float32))
-    joint = np.maximum(by_model, by_mixture)
+    counts = np.bincount(codes, minlength=len(by_mixture))
+    into_larger = counts[:, None] < counts[None, :]
+    joint = np.where(into_larger, by_mixture, np.maximum(by_model, by_mixture))
     np.fill_diagonal(joint, np.diagonal(by_mixture))
     return joint
 
