@@ -659,12 +659,98 @@ def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
     cols = order[np.concatenate([piece[1] for piece in pieces])]
     del pieces
     dist = np.empty(len(rows), dtype=np.float64)
-    for first in range(0, len(rows), _REFINE_BATCH):
+
+    def refine(first):
         part = slice(first, first + _REFINE_BATCH)
         diff = X[rows[part]] - X[cols[part]]
         np.sqrt(np.einsum("ij,ij->i", diff, diff), out=dist[part])
+
+    _CHUNK_THREADS.run(refine, range(0, len(rows), _REFINE_BATCH), n_threads)
     return _select(rows, cols, dist, n, k)
 
+
+_WITHIN_TILE = 768  # fit rows per product of the bounded search (and query rows per chunk)
+
+
+def _pairs_within(X_fit, X_query, radius, exclude=None, slack: float = 0.0):
+    """Every ``(query, fit row)`` pair at most ``radius[query]`` apart (times ``1 + slack``), with the distance.
+
+    For searches where a good bound is known per query (the k-th distance of
+    real rows already found, or the distance an other-class row must beat):
+    per chunk of 768 queries and block of 768 fit rows, one float32 product
+    gives every score, a column minimum tells which queries have any score
+    under their threshold (``radius**2`` widened by twice the rigorous float32
+    error bound, as in the self-search), and only those queries' columns are
+    read again. The candidates' distances are then computed in float64 from
+    the differences, as in every exact search, and kept when at most
+    ``radius * (1 + slack)``. ``radius`` must be finite. The answer depends
+    only on the rows and the radii (not on chunks nor threads).
+
+    Returns ``(query positions, fit positions, distances)``, grouped by query
+    chunk, unordered within.
+    """
+    prepared = _Prepared(X_fit, scores=False)
+    X = prepared.X
+    n_fit, n_features = X.shape
+    Q = prepared.center_queries(X_query)
+    radius = np.asarray(radius, dtype=np.float64) * (1.0 + slack)
+    # [x, |x|^2, 1] . [-2 q, 1, |q|^2] = |x - q|^2, the self-search's layout (same error bound)
+    left = np.empty((n_fit, n_features + 2), dtype=np.float32)
+    left[:, :n_features] = X
+    left[:, n_features] = prepared.norms
+    left[:, n_features + 1] = 1.0
+    q_norms = np.einsum("ij,ij->i", Q, Q)
+    error = (n_features + 6) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
+    limit = np.square(radius) * (1.0 + 1e-12) + 2.0 * error
+    limit32 = limit.astype(np.float32)
+    low = limit32 < limit  # rounded down: round up instead, so that the threshold stays rigorous
+    limit32[low] = np.nextafter(limit32[low], np.float32(np.inf))
+    n_queries = Q.shape[0]
+
+    def search_chunk(start):
+        stop = min(start + _WITHIN_TILE, n_queries)
+        right = np.empty((n_features + 2, stop - start), dtype=np.float32)
+        np.multiply(Q[start:stop].T, -2.0, out=right[:n_features], casting="same_kind")
+        right[n_features] = 1.0
+        right[n_features + 1] = q_norms[start:stop]
+        mine = limit32[start:stop]
+        found_q, found_f = [], []
+        for first in range(0, n_fit, _WITHIN_TILE):
+            scores = left[first : first + _WITHIN_TILE] @ right
+            hit = np.flatnonzero(scores.min(axis=0) <= mine)
+            if len(hit):
+                fit_rows, hit_slots = _nonzero_2d(scores[:, hit] <= mine[hit])
+                found_q.append(hit[hit_slots] + start)
+                found_f.append(fit_rows + first)
+        if not found_q:
+            return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
+        queries, fits = np.concatenate(found_q), np.concatenate(found_f)
+        if exclude is not None:
+            keep = fits != exclude[queries]
+            queries, fits = queries[keep], fits[keep]
+        diff = Q[queries] - X[fits]
+        dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        keep = dist <= radius[queries]
+        return queries[keep], fits[keep], dist[keep]
+
+    starts = list(range(0, n_queries, _WITHIN_TILE))
+    pieces = _CHUNK_THREADS.run(search_chunk, starts, _CHUNK_THREADS.threads())
+    if not pieces:
+        return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
+    return tuple(np.concatenate([piece[part] for piece in pieces]) for part in range(3))
+
+
+def _kneighbors_within(X_fit, X_query, k, bound, exclude=None):
+    """Exact k nearest rows of ``X_fit`` for each query, given ``bound`` >= each query's k-th distance.
+
+    ``bound`` is the k-th distance of k real rows already found (other than
+    the excluded one), so every true neighbour, and every row tied with the
+    k-th, lies within it (a relative slack absorbs rounding between
+    searches); the candidates are ordered by ``(distance, index)`` exactly
+    as :func:`kneighbors` orders them.
+    """
+    queries, fits, dist = _pairs_within(X_fit, X_query, bound, exclude, slack=1e-9)
+    return _select(queries, fits, dist, X_query.shape[0], k)
 
 def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int, center=None) -> np.ndarray:
     """Positions of the ``n_nearest`` closest centroids of each point (unordered), chunked.
@@ -675,7 +761,8 @@ def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int
     centroid_norms = np.einsum("ij,ij->i", centroids, centroids)
     result = np.empty((points.shape[0], n_nearest), dtype=np.intp)
     step = _chunk_rows(centroids.shape[0], None)
-    for start in range(0, points.shape[0], step):
+
+    def assign(start):
         chunk = points[start : start + step]
         if center is not None:
             chunk = np.subtract(chunk, center, dtype=np.float64)
@@ -686,6 +773,10 @@ def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int
             result[start : start + step, 0] = np.argmin(scores, axis=1)
         else:
             result[start : start + step] = np.argpartition(scores, n_nearest - 1, axis=1)[:, :n_nearest]
+
+    starts = range(0, points.shape[0], step)
+    # chunks on the search threads (the same chunks and products whatever the thread count)
+    _CHUNK_THREADS.run(assign, starts, _CHUNK_THREADS.threads() if len(starts) >= 4 else 1)
     return result
 
 

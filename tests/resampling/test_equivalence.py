@@ -195,3 +195,27 @@ def test_editing_at_scale_takes_every_pruning_stage_and_stays_identical(kind_sel
     X_out, y_out = resampling.EditedNearestNeighbours(kind_sel=kind_sel).fit_resample(X, y)
     np.testing.assert_array_equal(X_out, anchor_X)
     np.testing.assert_array_equal(y_out, anchor_y)
+
+
+def test_editing_with_the_wide_probe_stage_stays_identical(monkeypatch):
+    """The third cheap stage (more clusters probed, from 300k rows) forced on 12k rows: the same rows, and it
+    leaves fewer rows to the exact search."""
+    from datafix.resampling import _kernels
+    from datafix.resampling._base import Classes
+
+    X, y = make_classification(
+        n_samples=12000, n_features=20, n_informative=5, weights=[0.95], flip_y=0.01, random_state=7
+    )
+    classes = Classes(y)
+    rows, clean = np.arange(len(y)), np.array([True, False])
+    without = _kernels.EditingState(X, classes.codes, 2, 3)
+    keep_without = without.keep(rows, clean, 3, "all")
+    monkeypatch.setattr(_kernels, "_WIDE_PROBE_FROM_ROWS", 0)
+    monkeypatch.setattr(_kernels, "_WIDE_PROBES", 3)
+    with_wide = _kernels.EditingState(X, classes.codes, 2, 3)
+    np.testing.assert_array_equal(with_wide.keep(rows, clean, 3, "all"), keep_without)
+    assert with_wide.n_exact < without.n_exact
+    anchor_X, anchor_y = imblearn_under.RepeatedEditedNearestNeighbours().fit_resample(X, y)
+    X_out, y_out = resampling.RepeatedEditedNearestNeighbours().fit_resample(X, y)
+    np.testing.assert_array_equal(X_out, anchor_X)
+    np.testing.assert_array_equal(y_out, anchor_y)

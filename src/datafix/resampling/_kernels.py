@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..neighbors import cluster_rows, compute_neighbor_graph, kneighbors, map_in_threads, uses_self_search
+from ..neighbors import (
+    _approximate_search,
+    _kneighbors_within,
+    cluster_rows,
+    compute_neighbor_graph,
+    kneighbors,
+    map_in_threads,
+    uses_self_search,
+)
 from ._base import mode_code
 
 # Pruning pays when the exact "nearest row of another class" searches cost much
@@ -24,11 +32,20 @@ _ROUNDING_MARGIN = 1e-9
 # searching every row among the rows computes each distance once (datafix.neighbors' self-search): worth it
 # as soon as this fraction of the rows must be searched
 _SELF_SEARCH_FROM = 0.6
+# the third stage of cheap decisions (datafix.neighbors' approximate search with more clusters probed), from
+# this many rows: each probe reads about 4000 rows, so 8 probes cost a tenth of an exact search or less
+_WIDE_PROBES = 8
+_WIDE_PROBE_FROM_ROWS = 300_000
 
 
 def _rows_of(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``X[rows]`` for sorted unique ``rows``, without a copy when they are all the rows (ENN's single pass)."""
     return X if len(rows) == X.shape[0] else X[rows]
+
+
+def approximate_kneighbors(X_fit, X_query, k, exclude, n_probe):
+    """:func:`datafix.neighbors.kneighbors` with ``algorithm="approximate"`` and ``n_probe`` clusters probed."""
+    return _approximate_search(X_fit, X_query, k, exclude, n_probe=n_probe)
 
 
 def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray, rows=None, rank=1) -> np.ndarray:
@@ -132,6 +149,7 @@ class EditingState:
         local = np.full(len(codes), -1, dtype=np.intp)
         local[rows] = np.arange(len(rows))
         undecided = stale
+        bound = None  # per undecided row, the K-th distance of K real rows found (an upper bound on the exact one)
         if self.algorithm == "exact" and len(rows) > _PRUNE_MIN_ROWS:
             counts_alive = np.bincount(codes[rows], minlength=self.n_classes)
             counts_stale = np.bincount(codes[stale], minlength=self.n_classes)
@@ -140,7 +158,7 @@ class EditingState:
             if other_fraction < _PRUNE_WITHOUT_SAMPLING_BELOW or (
                 other_fraction < _PRUNE_IF_OTHER_SEARCH_BELOW and self._pruning_pays(stale, rows, other_fraction)
             ):
-                undecided = self._decide_cheaply(stale, rows, alive)
+                undecided, bound = self._decide_cheaply(stale, rows, alive)
         if len(undecided):
             self.n_exact += len(undecided)
             if self.algorithm == "exact" and len(undecided) >= _SELF_SEARCH_FROM * len(rows) and uses_self_search(
@@ -150,6 +168,9 @@ class EditingState:
                 if len(rows) == len(codes):
                     self.full_graph = graph
                 found = graph.indices[local[undecided]]
+            elif bound is not None and np.all(np.isfinite(bound)):
+                # a bound on each row's K-th distance is known: only the rows within it are refined
+                _, found = _kneighbors_within(_rows_of(X, rows), X[undecided], K, bound, exclude=local[undecided])
             else:
                 _, found = kneighbors(
                     _rows_of(X, rows), X[undecided], K, algorithm=self.algorithm, exclude=local[undecided]
@@ -217,8 +238,10 @@ class EditingState:
         X, codes, K = self.X, self.codes, self.K
         other = nearest_other_class_distance(X, codes, stale, rows, self.other_rank)
         decided = np.zeros(len(stale), dtype=bool)
+        bound = np.full(len(stale), np.inf)
         for positions, queries, found, distances in self._own_cluster_neighbours(stale, rows):
             decided[positions] = self._accept(queries, found, distances, other[positions])
+            bound[positions] = distances[:, -1]
         remaining = np.flatnonzero(~decided)
         if len(remaining) > 0.002 * len(rows) and len(rows) > 4 * _ROWS_PER_CLUSTER:
             local = np.full(len(codes), -1, dtype=np.intp)
@@ -228,7 +251,18 @@ class EditingState:
                 _rows_of(X, rows), X[queries], K, algorithm="approximate", exclude=local[queries]
             )
             decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
-        return stale[~decided]
+            bound[remaining] = np.minimum(bound[remaining], distances[:, -1])
+            remaining = np.flatnonzero(~decided)
+            if len(remaining) and len(rows) >= _WIDE_PROBE_FROM_ROWS:
+                # a third stage, for the few rows left on large data: more clusters probed (a small fraction of
+                # the rows each), which decides many boundary rows and tightens the bound of the exact search
+                queries = stale[remaining]
+                distances, found = approximate_kneighbors(
+                    _rows_of(X, rows), X[queries], K, exclude=local[queries], n_probe=_WIDE_PROBES
+                )
+                decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
+                bound[remaining] = np.minimum(bound[remaining], distances[:, -1])
+        return stale[~decided], bound[~decided]
 
     def _decided(self, queries, found, distances, other):
         """Rows with ``s`` found rows of their class closer than their ``r``-th nearest other-class row."""
