@@ -43,7 +43,7 @@ Three parts:
    ``make_multilabel_classification`` sets; F1 against the flips, and whether
    the mask equals cleanlab's multi-label filter on the same probabilities.
 
-    python benchmarks/label_issues.py --part protocol
+    python benchmarks/label_issues.py --part protocol   # --half tune / report / fresh
     python benchmarks/label_issues.py --part regression --half tune   # then --half report, once
     python benchmarks/label_issues.py --part multilabel
     python benchmarks/label_issues.py --part speed-auto   # 'auto' against 'confident_learning', 100k x 20
@@ -346,6 +346,23 @@ def protocol_datasets(half):
         yield "imbalanced_A 20:1", _unscaled(X, 2), y, True
         X, y = load_breast_cancer(return_X_y=True)
         yield "breast_cancer 20:1", *_to_ratio(X, 1 - y, 1, 20, 0), True
+    elif half == "fresh":  # defined and committed after the report half had been run twice, before its own first run
+        from sklearn.datasets import make_gaussian_quantiles, make_moons
+
+        X, y = make_classification(2500, 12, n_informative=6, n_redundant=2, n_classes=3, n_clusters_per_class=1,
+                                   class_sep=1.3, random_state=5)
+        yield "synthetic_C (3 classes)", _unscaled(X, 5), y, False
+        X, y = make_gaussian_quantiles(n_samples=2000, n_features=6, n_classes=3, random_state=6)
+        yield "quantiles (3 shells)", _unscaled(X, 6), y, False
+        X, y = make_moons(2000, noise=0.25, random_state=7)
+        X = np.hstack([X, np.random.default_rng(7).normal(size=(len(X), 3))])
+        yield "moons + 3 noise columns", _unscaled(X, 7), y, False
+        X, y = make_classification(3000, 10, n_informative=5, n_redundant=2, n_classes=2, weights=[30 / 31],
+                                   n_clusters_per_class=1, class_sep=1.5, flip_y=0, random_state=8)
+        yield "imbalanced_C 30:1", _unscaled(X, 8), y, True
+        X, y = make_classification(4000, 15, n_informative=6, n_redundant=3, n_classes=4, n_clusters_per_class=1,
+                                   class_sep=1.5, flip_y=0, random_state=9)
+        yield "imbalanced_D 20:1 (4 classes)", *_to_ratio(_unscaled(X, 9), y, 3, 20, 9), True
     else:
         yield "digits", *load_digits(return_X_y=True), False
         yield "iris", *load_iris(return_X_y=True), False
@@ -597,8 +614,9 @@ def main():
                         action="append",
                         help="run only these parts (default: detection, downstream, speed; 'estimators' compares "
                              "the default model with gradient boosting and is slow)")
-    parser.add_argument("--half", choices=["tune", "report"], action="append",
-                        help="regression / multilabel: only this half (default both)")
+    parser.add_argument("--half", choices=["tune", "report", "fresh"], action="append",
+                        help="protocol / regression / multilabel: only this half (default tune and report); 'fresh' "
+                             "(protocol only): a third set of cases, for a check after the report half has been seen")
     args = parser.parse_args()
     n_synthetic = 10_000 if args.quick else 100_000
     parts = args.part or ["detection", "downstream", "speed"]
