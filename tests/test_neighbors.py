@@ -293,3 +293,20 @@ def test_search_within_a_known_bound_gives_the_same_answer(n_neighbors, monkeypa
                 found = neighbors._kneighbors_within(X, X[queries], n_neighbors, bound, exclude=queries)
             np.testing.assert_array_equal(found[1], indices)
             np.testing.assert_array_equal(found[0], distances)
+
+
+@pytest.mark.parametrize("n_neighbors", [1, 2])
+def test_search_by_blocks_of_rows_gives_the_same_answer(n_neighbors, monkeypatch):
+    """The block search of the cleaners' other-class distances equals kneighbors, ties included, on any tiling."""
+    from datafix import neighbors
+
+    X = np.round(np.random.default_rng(8).normal(size=(3000, 6)), 1)
+    X[1500:1900] = X[:400]
+    queries = np.r_[X[:500], X[2000:2500] + 0.05]
+    expected = kneighbors(X, queries, n_neighbors)
+    for tile, n_jobs in ((768, 1), (100, 2)):
+        monkeypatch.setattr(neighbors, "_WITHIN_TILE", tile)
+        with neighbors.search_threads(n_jobs):
+            found = neighbors._kneighbors_by_tiles(X, queries, n_neighbors)
+        np.testing.assert_array_equal(found[1], expected[1])
+        np.testing.assert_array_equal(found[0], expected[0])

@@ -752,6 +752,65 @@ def _kneighbors_within(X_fit, X_query, k, bound, exclude=None):
     queries, fits, dist = _pairs_within(X_fit, X_query, bound, exclude, slack=1e-9)
     return _select(queries, fits, dist, X_query.shape[0], k)
 
+def _kneighbors_by_tiles(X_fit, X_query, k):
+    """Exact k nearest rows of ``X_fit`` for each query (no exclusion), for many queries against a large fit set.
+
+    Per chunk of 768 queries and block of 768 fit rows, one float32 product
+    ``[x, |x|^2, 1] . [-2 q, 1, |q|^2]`` and its column minimum (a fast
+    reduction) are all that is computed for every pair; the k-th smallest of
+    a query's block minima (k real rows) bounds its k-th distance, and only
+    the blocks whose minimum is under that bound, widened by twice the
+    rigorous float32 error bound, are scored again for that query and
+    refined in float64. The same answer as :func:`kneighbors`, ties by index.
+    """
+    prepared = _Prepared(X_fit, scores=False)
+    X = prepared.X
+    n_fit, n_features = X.shape
+    Q = prepared.center_queries(X_query)
+    n_queries = Q.shape[0]
+    left = np.empty((n_fit, n_features + 2), dtype=np.float32)
+    left[:, :n_features] = X
+    left[:, n_features] = prepared.norms
+    left[:, n_features + 1] = 1.0
+    q_norms = np.einsum("ij,ij->i", Q, Q)
+    error = (n_features + 6) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
+    starts_fit = np.arange(0, n_fit, _WITHIN_TILE)
+    n_blocks = len(starts_fit)
+    distances = np.empty((n_queries, k), dtype=np.float64)
+    indices = np.empty((n_queries, k), dtype=np.intp)
+
+    def search_chunk(start):
+        stop = min(start + _WITHIN_TILE, n_queries)
+        right = np.empty((n_features + 2, stop - start), dtype=np.float32)
+        np.multiply(Q[start:stop].T, -2.0, out=right[:n_features], casting="same_kind")
+        right[n_features] = 1.0
+        right[n_features + 1] = q_norms[start:stop]
+        minima = np.empty((n_blocks, stop - start), dtype=np.float32)
+        for block, first in enumerate(starts_fit):
+            np.min(left[first : first + _WITHIN_TILE] @ right, axis=0, out=minima[block])
+        kth = (minima.min(axis=0) if k == 1 else np.partition(minima, k - 1, axis=0)[k - 1]).astype(np.float64)
+        limit = kth + 2.0 * error[start:stop]
+        limit32 = limit.astype(np.float32)
+        low = limit32 < limit  # rounded down: round up instead, so that the threshold stays rigorous
+        limit32[low] = np.nextafter(limit32[low], np.float32(np.inf))
+        hit_blocks, hit_queries = _nonzero_2d(minima <= limit32[None, :])  # grouped by block
+        bounds = np.searchsorted(hit_blocks, np.arange(n_blocks + 1))
+        found_q, found_f = [], []
+        for block in np.flatnonzero(np.diff(bounds)):
+            queries = hit_queries[bounds[block] : bounds[block + 1]]
+            first = starts_fit[block]
+            scores = left[first : first + _WITHIN_TILE] @ right[:, queries]
+            fit_rows, slots = _nonzero_2d(scores <= limit32[queries])
+            found_q.append(queries[slots])
+            found_f.append(fit_rows + first)
+        rows, cols = np.concatenate(found_q), np.concatenate(found_f)
+        diff = Q[start + rows] - X[cols]
+        dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        distances[start:stop], indices[start:stop] = _select(rows, cols, dist, stop - start, k)
+
+    _CHUNK_THREADS.run(search_chunk, range(0, n_queries, _WITHIN_TILE), _CHUNK_THREADS.threads())
+    return distances, indices
+
 def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int, center=None) -> np.ndarray:
     """Positions of the ``n_nearest`` closest centroids of each point (unordered), chunked.
 

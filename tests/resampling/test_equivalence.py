@@ -198,8 +198,8 @@ def test_editing_at_scale_takes_every_pruning_stage_and_stays_identical(kind_sel
 
 
 def test_editing_with_the_wide_probe_stage_stays_identical(monkeypatch):
-    """The third cheap stage (more clusters probed, from 300k rows) forced on 12k rows: the same rows, and it
-    leaves fewer rows to the exact search."""
+    """The third cheap stage (more clusters probed, from 300k rows) and the block search of other-class
+    distances forced on 12k rows: the same rows, and fewer rows left to the exact search."""
     from datafix.resampling import _kernels
     from datafix.resampling._base import Classes
 
@@ -212,6 +212,7 @@ def test_editing_with_the_wide_probe_stage_stays_identical(monkeypatch):
     keep_without = without.keep(rows, clean, 3, "all")
     monkeypatch.setattr(_kernels, "_WIDE_PROBE_FROM_ROWS", 0)
     monkeypatch.setattr(_kernels, "_WIDE_PROBES", 3)
+    monkeypatch.setattr(_kernels, "_TILES_FROM_ROWS", 0)  # the other-class distances by blocks too
     with_wide = _kernels.EditingState(X, classes.codes, 2, 3)
     np.testing.assert_array_equal(with_wide.keep(rows, clean, 3, "all"), keep_without)
     assert with_wide.n_exact < without.n_exact

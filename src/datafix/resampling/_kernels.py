@@ -11,6 +11,7 @@ import numpy as np
 
 from ..neighbors import (
     _approximate_search,
+    _kneighbors_by_tiles,
     _kneighbors_within,
     cluster_rows,
     compute_neighbor_graph,
@@ -36,6 +37,8 @@ _SELF_SEARCH_FROM = 0.6
 # this many rows: each probe reads about 4000 rows, so 8 probes cost a tenth of an exact search or less
 _WIDE_PROBES = 8
 _WIDE_PROBE_FROM_ROWS = 300_000
+# from this many rows on both sides, the other-class search scores blocks of 768 x 768 rows (column minima)
+_TILES_FROM_ROWS = 8 * 768
 
 
 def _rows_of(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -61,7 +64,10 @@ def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.n
         others = rows[codes[rows] != code]
         if len(others) < rank:
             continue
-        distances, _ = kneighbors(X[others], X[queries[members]], rank)
+        if len(others) >= _TILES_FROM_ROWS and len(members) >= _TILES_FROM_ROWS:  # many pairs: scored by blocks
+            distances, _ = _kneighbors_by_tiles(X[others], X[queries[members]], rank)
+        else:
+            distances, _ = kneighbors(X[others], X[queries[members]], rank)
         result[members] = distances[:, rank - 1]
     return result
 
