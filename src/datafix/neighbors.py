@@ -763,6 +763,8 @@ def _kneighbors_by_tiles(X_fit, X_query, k):
     rigorous float32 error bound, are scored again for that query and
     refined in float64. The same answer as :func:`kneighbors`, ties by index.
     """
+    if k > -(-X_fit.shape[0] // _WITHIN_TILE):  # fewer blocks than neighbours: no bound from block minima
+        return _exact(X_fit, X_query, k, None, None, False)
     prepared = _Prepared(X_fit, scores=False)
     X = prepared.X
     n_fit, n_features = X.shape

@@ -64,7 +64,7 @@ def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.n
         others = rows[codes[rows] != code]
         if len(others) < rank:
             continue
-        if len(others) >= _TILES_FROM_ROWS and len(members) >= _TILES_FROM_ROWS:  # many pairs: scored by blocks
+        if len(others) >= max(_TILES_FROM_ROWS, rank * 768) and len(members) >= _TILES_FROM_ROWS:  # many pairs: scored by blocks
             distances, _ = _kneighbors_by_tiles(X[others], X[queries[members]], rank)
         else:
             distances, _ = kneighbors(X[others], X[queries[members]], rank)
@@ -327,5 +327,8 @@ def tomek_mask(codes, nearest, clean_mask) -> np.ndarray:
 
 def knn_predict(X_fit, codes_fit, X_query, n_neighbors, n_classes) -> np.ndarray:
     """A uniform-weight k-nearest-neighbour classifier's prediction (ties to the smallest label)."""
-    _, indices = kneighbors(X_fit, X_query, n_neighbors)
+    if len(X_fit) >= max(_TILES_FROM_ROWS, n_neighbors * 768) and len(X_query) >= _TILES_FROM_ROWS:
+        _, indices = _kneighbors_by_tiles(X_fit, X_query, n_neighbors)  # many pairs: scored by blocks
+    else:
+        _, indices = kneighbors(X_fit, X_query, n_neighbors)
     return mode_code(codes_fit[indices], n_classes)
