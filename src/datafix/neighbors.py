@@ -376,11 +376,15 @@ def _select(rows, cols, dist, n_queries: int, k: int):
             positions = np.flatnonzero(in_run)
             members = by_distance[positions]
             by_distance[positions] = members[np.lexsort((cols[members], sorted_dist[positions]))]
-        rank = np.empty(n_candidates, dtype=np.int64)
-        rank[by_distance] = np.arange(n_candidates)
-        key = np.sort((rows.astype(np.int64) << 32) | rank)
+        del sorted_dist
+        key = rows.astype(np.int64)  # (row, rank) in one int64, built and sorted in place (bounded memory)
+        key <<= 32
+        key[by_distance] |= np.arange(n_candidates)
+        key.sort()
         order = by_distance[key & 0xFFFFFFFF]
-        sorted_rows = key >> 32
+        del by_distance
+        key >>= 32
+        sorted_rows = key
     dist, cols = dist[order], cols[order]
     starts = np.searchsorted(sorted_rows, np.arange(n_queries))
     counts = np.diff(np.append(starts, n_candidates))
