@@ -24,6 +24,7 @@ import pandas as pd
 from .._optional import import_optional
 from .._tabular import MIN_ROWS_FOR_IDENTIFIER, is_numeric_dtype, plain_value
 from ..auditing.missing import mixed_type_columns
+from ._memory import partition_task
 
 __all__ = ["FrameStats", "check_frame", "is_dask_frame", "read_parquet", "reduce_partitions", "require_dask", "scan"]
 
@@ -209,6 +210,7 @@ def _distinct(series: pd.Series):
     return np.array(distinct, dtype=object, copy=True)
 
 
+@partition_task
 def partition_stats(part: pd.DataFrame, meta: pd.DataFrame, number: int, target) -> dict:
     """The statistics of one partition (small: bounded by the number of columns and the caps)."""
     check_partition(part, meta, number)

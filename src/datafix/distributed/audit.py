@@ -26,8 +26,22 @@ from ..auditing._base import CHECKS, SEVERITIES, severity_for
 from ..auditing._render import shown_list
 from ..auditing.report import AuditReport
 from ..auditing.target_leakage import TargetLeakageCheck
-from ._frame import FrameStats, check_frame, label_codes, merged_quantiles, numeric_values, reduce_partitions, scan
-from .duplicates import HashGroups, duplicate_columns, find_hash_groups, partition_hashes
+from ._frame import (
+    FrameStats,
+    check_frame,
+    label_codes,
+    merged_quantiles,
+    numeric_values,
+    reduce_partitions,
+    scan,
+)
+from ._memory import partition_task
+from .duplicates import (
+    HashGroups,
+    duplicate_columns,
+    find_hash_groups,
+    partition_hashes,
+)
 from .labels import LabelEvidence
 
 __all__ = ["audit", "DISTRIBUTED_CHECKS", "SKIP_REASONS"]
@@ -205,6 +219,7 @@ def _label_codes(part, settings) -> np.ndarray:
     return label_codes(part[settings.target].to_numpy(), settings.class_codes)
 
 
+@partition_task
 def _summary_part(part, number, settings):
     codes = _label_codes(part, settings)
     n_classes = len(settings.classes)
@@ -305,6 +320,7 @@ def balanced_accuracy_from_counts(table: np.ndarray) -> float:
 
 
 # -- per-row table -------------------------------------------------------------------------------------------
+@partition_task
 def _row_part(part: pd.DataFrame, settings, partition_info=None) -> pd.DataFrame:
     names = settings.names
     columns = {}

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._tabular import row_hashes
 from ._frame import label_codes
+from ._memory import partition_task
 
 __all__ = ["HashGroups", "find_hash_groups", "label_hash", "partition_hashes"]
 
@@ -46,12 +47,14 @@ def partition_hashes(part: pd.DataFrame, features, target, class_codes: dict, of
     })
 
 
+@partition_task
 def _split(part: pd.DataFrame, features, target, class_codes, offset, n_buckets) -> list:
     hashes = partition_hashes(part, features, target, class_codes, offset)
     bucket = (hashes["feature_hash"].to_numpy() % np.uint64(n_buckets)).astype(np.int64)
     return [hashes[bucket == b] for b in range(n_buckets)]
 
 
+@partition_task
 def _groups_in_bucket(pieces: list, n_classes: int) -> tuple:
     """Duplicated row hashes and conflicting feature hashes of one bucket."""
     rows = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .._tabular import plain_value
 from ._frame import check_frame, label_codes, reduce_partitions, scan
+from ._memory import partition_task
 from .labels import LabelEvidence
 
 __all__ = ["FIXES", "fix_columns", "uniform_from_position"]
@@ -89,11 +90,13 @@ class _Plan:
         return keep, codes
 
 
+@partition_task
 def _counts_part(part, number, plan):
     keep, codes = plan.apply(part, number)
     return np.bincount(codes[keep], minlength=len(plan.classes)).astype(np.int64)
 
 
+@partition_task
 def _columns_part(part, plan, partition_info=None):
     number = partition_info["number"] if partition_info else 0
     keep, codes = plan.apply(part, number)

@@ -32,13 +32,17 @@ import pandas as pd
 from .._optional import import_optional
 from .._tabular import MAX_ONE_HOT, row_hashes
 from ._frame import is_number_column, label_codes, numeric_values, reduce_partitions
+from ._memory import partition_task
 
 __all__ = ["Encoding", "confident_learning_flags", "confident_thresholds", "fit_out_of_fold_models",
            "out_of_fold_proba"]
 
 
 def _cleanlab_constants():
-    from cleanlab.internal.constants import CONFIDENT_THRESHOLDS_LOWER_BOUND, FLOATING_POINT_COMPARISON
+    from cleanlab.internal.constants import (
+        CONFIDENT_THRESHOLDS_LOWER_BOUND,
+        FLOATING_POINT_COMPARISON,
+    )
 
     return CONFIDENT_THRESHOLDS_LOWER_BOUND, FLOATING_POINT_COMPARISON
 
@@ -140,6 +144,7 @@ def _codes(part, target, class_codes) -> np.ndarray:
     return label_codes(part[target].to_numpy(), class_codes)
 
 
+@partition_task
 def _partial_fit(models, part, encoding, features, target, class_codes, n_folds):
     if len(part) == 0:
         return models
@@ -207,6 +212,7 @@ class BoosterModel:
         return proba / proba.sum(axis=1, keepdims=True)
 
 
+@partition_task
 def _encoded_part(part, encoding, features, target, class_codes, n_folds):
     frame = pd.DataFrame(encoding.transform(part), index=part.index,
                          columns=[f"e{i}" for i in range(encoding.width)])
@@ -304,5 +310,6 @@ class LabelEvidence:
         return codes, proba, confident_learning_flags(proba, codes, self.thresholds)
 
 
+@partition_task
 def _threshold_part(part, number, evidence):
     return self_confidence_sums(evidence.proba(part), evidence.codes(part), len(evidence.classes))
