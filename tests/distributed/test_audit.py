@@ -189,3 +189,14 @@ def test_a_partitions_distinct_values_are_small_copies():
         assert distinct.dtype == object and owner.size <= DISTINCT_CAP + 1, column
         assert len(distinct) == min(len(expected), DISTINCT_CAP + 1), column
         assert pd.Series(distinct).equals(pd.Series(expected)), column
+
+
+def test_a_single_partition(client):
+    """One partition means one hash bucket: the duplicate sets still equal the in-memory audit's."""
+    frame, _ = make_frame(3_000)
+    report = dfx.audit(dd.from_pandas(frame, npartitions=1), "target", checks=EXACT)
+    expected = dfx.audit(frame, "target", checks=EXACT)
+    assert report.summary["issues"].tolist() == expected.summary["issues"].tolist()
+    issues = report.issues.compute()
+    for column in ["is_duplicates_issue", "duplicates_group", "is_conflicting_labels_issue"]:
+        assert _same(issues[column], expected.issues[column]), column

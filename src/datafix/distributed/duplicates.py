@@ -102,8 +102,6 @@ def find_hash_groups(data, stats, *, n_buckets=None) -> HashGroups:
     split = [dask.delayed(_split, nout=n_buckets)(part, stats.features, stats.target, class_codes, int(offset),
                                                    n_buckets)
              for part, offset in zip(parts, stats.offsets)]
-    if n_buckets == 1:
-        split = [[s] for s in split]
     buckets = [dask.delayed(_groups_in_bucket)([s[b] for s in split], len(stats.classes)) for b in range(n_buckets)]
     found = dask.compute(*buckets)
     duplicates = pd.concat([d for d, _ in found], ignore_index=True).sort_values("first", ignore_index=True)
