@@ -58,6 +58,15 @@ threshold is its k-th smallest float32 distance within its own tile,
 widened by twice the rounding bound, and every column under it is a
 candidate, refined in float64 exactly as above. The answer is the same.
 
+Two more exact searches serve the cleaners (:mod:`datafix.resampling`), with
+the same float32 error bound, the same float64 refinement and the same
+``(distance, index)`` order: where a bound on each query's k-th distance is
+already known (the k-th distance of k real rows found by a cheaper search),
+only the rows within it are kept as candidates; and many queries against a
+large fit set are scored in blocks of 768 x 768 rows, one product and one
+column minimum per block (the fastest reduction numpy has), the k-th
+smallest block minimum bounding the k-th distance.
+
 Approximate search (``algorithm="approximate"``)
 ------------------------------------------------
 An inverted-file index in numpy: k-means centroids (from a sample), each row
