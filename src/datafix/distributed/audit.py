@@ -216,7 +216,7 @@ def audit(data, target, *, checks=None, pred_proba=None, model="linear", cv=5, e
 
 # -- passes --------------------------------------------------------------------------------------------------
 def _label_codes(part, settings) -> np.ndarray:
-    return label_codes(part[settings.target].to_numpy(), settings.class_codes)
+    return label_codes(part[settings.target], settings.class_codes)
 
 
 @partition_task

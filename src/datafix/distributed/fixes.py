@@ -74,7 +74,7 @@ class _Plan:
     def apply(self, part: pd.DataFrame, number: int):
         """(keep, fixed label codes) of one partition, with the statistics known so far."""
         n = len(part)
-        codes = label_codes(part[self.target].to_numpy(), self.class_codes)
+        codes = label_codes(part[self.target], self.class_codes)
         keep = np.ones(n, dtype=bool)
         if "clean" in self.fixes and n:
             _, proba, flags = self.evidence.judge(part)

@@ -141,7 +141,7 @@ def fold_of(part: pd.DataFrame, features, n_folds: int) -> np.ndarray:
 
 
 def _codes(part, target, class_codes) -> np.ndarray:
-    return label_codes(part[target].to_numpy(), class_codes)
+    return label_codes(part[target], class_codes)
 
 
 @partition_task
