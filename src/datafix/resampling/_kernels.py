@@ -64,7 +64,8 @@ def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.n
         others = rows[codes[rows] != code]
         if len(others) < rank:
             continue
-        if len(others) >= max(_TILES_FROM_ROWS, rank * 768) and len(members) >= _TILES_FROM_ROWS:  # many pairs: scored by blocks
+        if len(others) >= max(_TILES_FROM_ROWS, rank * 768) and len(members) >= _TILES_FROM_ROWS:
+            # many pairs: scored by blocks of rows
             distances, _ = _kneighbors_by_tiles(X[others], X[queries[members]], rank)
         else:
             distances, _ = kneighbors(X[others], X[queries[members]], rank)
@@ -237,9 +238,13 @@ class EditingState:
     def _decide_cheaply(self, stale, rows, alive):
         """Mark as decided the stale rows whose nearby same-class rows beat every other-class row; return the rest.
 
-        Two stages of bounds, cheapest first: the ``K`` nearest rows within the
+        Stages of bounds, cheapest first: the ``K`` nearest rows within the
         row's own spatial cluster, then (for the rows still undecided) within
-        its nearest clusters of the approximate search.
+        its 2 nearest clusters of the approximate search, then, from
+        ``_WIDE_PROBE_FROM_ROWS`` rows, within its 8 nearest. Also returns,
+        per undecided row, the smallest K-th distance those stages found (K
+        real rows, so an upper bound on the exact one, which bounds the exact
+        search that follows; ``inf`` where no stage searched the row).
         """
         X, codes, K = self.X, self.codes, self.K
         other = nearest_other_class_distance(X, codes, stale, rows, self.other_rank)
