@@ -34,6 +34,7 @@ from ._frame import (
     numeric_values,
     reduce_partitions,
     scan,
+    shared,
 )
 from ._memory import partition_task
 from .duplicates import (
@@ -210,7 +211,7 @@ def audit(data, target, *, checks=None, pred_proba=None, model="linear", cv=5, e
                    "conflicting_labels": _conflicting_labels, "missing": _missing, "label": _label,
                    "target_leakage": _target_leakage}[name]
         results[name] = builder(check, stats, groups=groups, totals=totals)
-    issues = data[columns].map_partitions(_row_part, settings, meta=_row_meta(settings, data[columns]._meta))
+    issues = data[columns].map_partitions(_row_part, shared(settings), meta=_row_meta(settings, data[columns]._meta))
     return _report(results, skipped, seconds, stats, issues, time.perf_counter() - started)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .._tabular import plain_value
-from ._frame import check_frame, label_codes, reduce_partitions, scan
+from ._frame import check_frame, label_codes, reduce_partitions, scan, shared
 from ._memory import partition_task
 from .labels import LabelEvidence
 
@@ -208,4 +208,4 @@ def fix_columns(data, target, fixes=("weights",), *, clean_action="drop", pred_p
         present = counts > 0
         plan.class_weights = np.where(present, counts.sum() / (present.sum() * np.maximum(counts, 1)), 0.0)
     meta = _columns_part(data._meta, plan)
-    return data.map_partitions(_columns_part, plan, meta=meta)
+    return data.map_partitions(_columns_part, shared(plan), meta=meta)
