@@ -606,18 +606,10 @@ def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
     n_tiles = max(1, int(round(n / _SELF_TILE)))
     edges = np.linspace(0, n, n_tiles + 1).astype(np.intp)  # equal tiles: each has at least k + 1 rows
     sorted_rows = X[order]
-    # [x, |x|^2, 1] . [-2 y, 1, |y|^2] = |x - y|^2
-    left = np.empty((n, n_features + 2), dtype=np.float32)
-    left[:, :n_features] = sorted_rows
-    left[:, n_features] = prepared.norms[order]
-    left[:, n_features + 1] = 1.0
-    right = np.empty((n_features + 2, n), dtype=np.float32)
-    np.multiply(sorted_rows.T, -2.0, out=right[:n_features], casting="same_kind")
-    right[n_features] = 1.0
-    right[n_features + 1] = prepared.norms[order]
+    left = _fit_side(sorted_rows, prepared.norms[order])
+    right = _query_side(sorted_rows, prepared.norms[order])
     del sorted_rows
-    # rigorous bound on the float32 rounding of a distance (inputs, products, sums), per row
-    error = (n_features + 6) * _FLOAT32_EPS * (np.sqrt(prepared.norms[order]) + prepared.max_norm) ** 2
+    error = _rounding_bound(n_features, prepared.norms[order], prepared.max_norm)
     threshold = np.empty(n, dtype=np.float32)
     n_threads = _CHUNK_THREADS.threads()
     progress = Progress(n_tiles * (n_tiles + 1) // 2, enabled=verbose, label="datafix.neighbors exact self-search",
@@ -685,6 +677,31 @@ def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
 _WITHIN_TILE = 768  # fit rows per product of the bounded search (and query rows per chunk)
 
 
+def _fit_side(rows, norms) -> np.ndarray:
+    """``[x, |x|^2, 1]`` per row, float32: its product with :func:`_query_side` of ``q`` is ``|x - q|^2``."""
+    n, n_features = rows.shape
+    left = np.empty((n, n_features + 2), dtype=np.float32)
+    left[:, :n_features] = rows
+    left[:, n_features] = norms
+    left[:, n_features + 1] = 1.0
+    return left
+
+
+def _query_side(rows, norms) -> np.ndarray:
+    """``[-2 q, 1, |q|^2]`` per row as float32 columns: the right factor of :func:`_fit_side`'s product."""
+    n, n_features = rows.shape
+    right = np.empty((n_features + 2, n), dtype=np.float32)
+    np.multiply(rows.T, -2.0, out=right[:n_features], casting="same_kind")
+    right[n_features] = 1.0
+    right[n_features + 1] = norms
+    return right
+
+
+def _rounding_bound(n_features: int, norms, max_norm) -> np.ndarray:
+    """A rigorous bound, per row, on the float32 rounding of a distance from that product (inputs, products, sums)."""
+    return (n_features + 6) * _FLOAT32_EPS * (np.sqrt(norms) + max_norm) ** 2
+
+
 def _pairs_within(X_fit, X_query, radius, exclude=None, slack: float = 0.0):
     """Every ``(query, fit row)`` pair at most ``radius[query]`` apart (times ``1 + slack``), with the distance.
 
@@ -707,13 +724,9 @@ def _pairs_within(X_fit, X_query, radius, exclude=None, slack: float = 0.0):
     n_fit, n_features = X.shape
     Q = prepared.center_queries(X_query)
     radius = np.asarray(radius, dtype=np.float64) * (1.0 + slack)
-    # [x, |x|^2, 1] . [-2 q, 1, |q|^2] = |x - q|^2, the self-search's layout (same error bound)
-    left = np.empty((n_fit, n_features + 2), dtype=np.float32)
-    left[:, :n_features] = X
-    left[:, n_features] = prepared.norms
-    left[:, n_features + 1] = 1.0
+    left = _fit_side(X, prepared.norms)
     q_norms = np.einsum("ij,ij->i", Q, Q)
-    error = (n_features + 6) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
+    error = _rounding_bound(n_features, q_norms, prepared.max_norm)
     limit = np.square(radius) * (1.0 + 1e-12) + 2.0 * error
     limit32 = limit.astype(np.float32)
     low = limit32 < limit  # rounded down: round up instead, so that the threshold stays rigorous
@@ -722,10 +735,7 @@ def _pairs_within(X_fit, X_query, radius, exclude=None, slack: float = 0.0):
 
     def search_chunk(start):
         stop = min(start + _WITHIN_TILE, n_queries)
-        right = np.empty((n_features + 2, stop - start), dtype=np.float32)
-        np.multiply(Q[start:stop].T, -2.0, out=right[:n_features], casting="same_kind")
-        right[n_features] = 1.0
-        right[n_features + 1] = q_norms[start:stop]
+        right = _query_side(Q[start:stop], q_norms[start:stop])
         mine = limit32[start:stop]
         found_q, found_f = [], []
         for first in range(0, n_fit, _WITHIN_TILE):
@@ -765,6 +775,7 @@ def _kneighbors_within(X_fit, X_query, k, bound, exclude=None):
     queries, fits, dist = _pairs_within(X_fit, X_query, bound, exclude, slack=1e-9)
     return _select(queries, fits, dist, X_query.shape[0], k)
 
+
 def _kneighbors_by_tiles(X_fit, X_query, k):
     """Exact k nearest rows of ``X_fit`` for each query (no exclusion), for many queries against a large fit set.
 
@@ -783,12 +794,9 @@ def _kneighbors_by_tiles(X_fit, X_query, k):
     n_fit, n_features = X.shape
     Q = prepared.center_queries(X_query)
     n_queries = Q.shape[0]
-    left = np.empty((n_fit, n_features + 2), dtype=np.float32)
-    left[:, :n_features] = X
-    left[:, n_features] = prepared.norms
-    left[:, n_features + 1] = 1.0
+    left = _fit_side(X, prepared.norms)
     q_norms = np.einsum("ij,ij->i", Q, Q)
-    error = (n_features + 6) * _FLOAT32_EPS * (np.sqrt(q_norms) + prepared.max_norm) ** 2
+    error = _rounding_bound(n_features, q_norms, prepared.max_norm)
     starts_fit = np.arange(0, n_fit, _WITHIN_TILE)
     n_blocks = len(starts_fit)
     distances = np.empty((n_queries, k), dtype=np.float64)
@@ -796,10 +804,7 @@ def _kneighbors_by_tiles(X_fit, X_query, k):
 
     def search_chunk(start):
         stop = min(start + _WITHIN_TILE, n_queries)
-        right = np.empty((n_features + 2, stop - start), dtype=np.float32)
-        np.multiply(Q[start:stop].T, -2.0, out=right[:n_features], casting="same_kind")
-        right[n_features] = 1.0
-        right[n_features + 1] = q_norms[start:stop]
+        right = _query_side(Q[start:stop], q_norms[start:stop])
         minima = np.empty((n_blocks, stop - start), dtype=np.float32)
         for block, first in enumerate(starts_fit):
             np.min(left[first : first + _WITHIN_TILE] @ right, axis=0, out=minima[block])
