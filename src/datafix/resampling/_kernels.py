@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..neighbors import (
+    _WITHIN_TILE,
     _approximate_search,
     _kneighbors_by_tiles,
     _kneighbors_within,
@@ -38,7 +39,7 @@ _SELF_SEARCH_FROM = 0.6
 _WIDE_PROBES = 8
 _WIDE_PROBE_FROM_ROWS = 300_000
 # from this many rows on both sides, the other-class search scores blocks of 768 x 768 rows (column minima)
-_TILES_FROM_ROWS = 8 * 768
+_TILES_FROM_ROWS = 8 * _WITHIN_TILE
 
 
 def _rows_of(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -46,9 +47,16 @@ def _rows_of(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return X if len(rows) == X.shape[0] else X[rows]
 
 
-def approximate_kneighbors(X_fit, X_query, k, exclude, n_probe):
-    """:func:`datafix.neighbors.kneighbors` with ``algorithm="approximate"`` and ``n_probe`` clusters probed."""
-    return _approximate_search(X_fit, X_query, k, exclude, n_probe=n_probe)
+def exact_kneighbors(X_fit, X_query, k):
+    """The exact ``k`` nearest rows of ``X_fit`` (no exclusion), ``(distances, indices)``.
+
+    Many pairs on both sides are scored by blocks of rows
+    (:func:`datafix.neighbors._kneighbors_by_tiles`); fewer go through
+    :func:`datafix.neighbors.kneighbors`. The same answer either way.
+    """
+    if len(X_fit) >= max(_TILES_FROM_ROWS, k * _WITHIN_TILE) and len(X_query) >= _TILES_FROM_ROWS:
+        return _kneighbors_by_tiles(X_fit, X_query, k)
+    return kneighbors(X_fit, X_query, k)
 
 
 def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.ndarray, rows=None, rank=1) -> np.ndarray:
@@ -64,11 +72,7 @@ def nearest_other_class_distance(X: np.ndarray, codes: np.ndarray, queries: np.n
         others = rows[codes[rows] != code]
         if len(others) < rank:
             continue
-        if len(others) >= max(_TILES_FROM_ROWS, rank * 768) and len(members) >= _TILES_FROM_ROWS:
-            # many pairs: scored by blocks of rows
-            distances, _ = _kneighbors_by_tiles(X[others], X[queries[members]], rank)
-        else:
-            distances, _ = kneighbors(X[others], X[queries[members]], rank)
+        distances, _ = exact_kneighbors(X[others], X[queries[members]], rank)
         result[members] = distances[:, rank - 1]
     return result
 
@@ -268,8 +272,8 @@ class EditingState:
                 # a third stage, for the few rows left on large data: more clusters probed (a small fraction of
                 # the rows each), which decides many boundary rows and tightens the bound of the exact search
                 queries = stale[remaining]
-                distances, found = approximate_kneighbors(
-                    _rows_of(X, rows), X[queries], K, exclude=local[queries], n_probe=_WIDE_PROBES
+                distances, found = _approximate_search(
+                    _rows_of(X, rows), X[queries], K, local[queries], n_probe=_WIDE_PROBES
                 )
                 decided[remaining] = self._accept(queries, rows[found], distances, other[remaining])
                 bound[remaining] = np.minimum(bound[remaining], distances[:, -1])
@@ -332,8 +336,5 @@ def tomek_mask(codes, nearest, clean_mask) -> np.ndarray:
 
 def knn_predict(X_fit, codes_fit, X_query, n_neighbors, n_classes) -> np.ndarray:
     """A uniform-weight k-nearest-neighbour classifier's prediction (ties to the smallest label)."""
-    if len(X_fit) >= max(_TILES_FROM_ROWS, n_neighbors * 768) and len(X_query) >= _TILES_FROM_ROWS:
-        _, indices = _kneighbors_by_tiles(X_fit, X_query, n_neighbors)  # many pairs: scored by blocks
-    else:
-        _, indices = kneighbors(X_fit, X_query, n_neighbors)
+    _, indices = exact_kneighbors(X_fit, X_query, n_neighbors)
     return mode_code(codes_fit[indices], n_classes)
