@@ -437,7 +437,7 @@ def label_codes(labels, class_codes: dict) -> np.ndarray:
     positions, distinct = pd.factorize(labels if isinstance(labels, (pd.Series, pd.api.extensions.ExtensionArray))
                                        else np.asarray(labels), use_na_sentinel=False)
     lookup = pd.Index(list(class_codes)).get_indexer(np.asarray(distinct))
-    codes = lookup[positions] if len(positions) else np.zeros(0, np.int64)
+    codes = lookup[positions]
     if (codes < 0).any():
         unknown = np.asarray(labels)[codes < 0][:3]
         raise ValueError(f"labels {[plain_value(v) for v in unknown]} are not among the classes found in the "
