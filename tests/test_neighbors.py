@@ -277,20 +277,22 @@ def test_tiled_search_of_a_large_fit_set_gives_the_same_answer(n_neighbors, monk
 
 @pytest.mark.parametrize("n_neighbors", [1, 3])
 def test_search_within_a_known_bound_gives_the_same_answer(n_neighbors, monkeypatch):
-    """The bounded search (the cleaners' exact search of undecided rows) equals kneighbors, ties included,
-    whatever the bound's slack, the chunking and the thread count."""
+    """The block search with a known bound and the query's own row left out (the cleaners' exact search of
+    undecided rows) equals kneighbors, ties included, whatever the bound's slack (or none, or unknown for some
+    rows), the tiling and the thread count."""
     from datafix import neighbors
 
     X = np.round(np.random.default_rng(6).normal(size=(3000, 8)), 1)
     X[1500:1800] = X[:300]  # exact duplicates and many equal distances
     queries = np.arange(0, 3000, 7)
     distances, indices = kneighbors(X, X[queries], n_neighbors, exclude=queries)
-    for factor in (1.0, 1.2, 3.0):
-        bound = distances[:, -1] * factor
+    partly_unknown = distances[:, -1].copy()
+    partly_unknown[::5] = np.inf  # rows no earlier stage searched: the block minima bound them
+    for bound in (distances[:, -1], distances[:, -1] * 1.2, distances[:, -1] * 3.0, partly_unknown, None):
         for tile, n_jobs in ((768, 1), (64, 2)):
             monkeypatch.setattr(neighbors, "_WITHIN_TILE", tile)
             with neighbors.search_threads(n_jobs):
-                found = neighbors._kneighbors_within(X, X[queries], n_neighbors, bound, exclude=queries)
+                found = neighbors._kneighbors_by_tiles(X, X[queries], n_neighbors, bound=bound, exclude=queries)
             np.testing.assert_array_equal(found[1], indices)
             np.testing.assert_array_equal(found[0], distances)
 

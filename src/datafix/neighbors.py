@@ -702,93 +702,26 @@ def _rounding_bound(n_features: int, norms, max_norm) -> np.ndarray:
     return (n_features + 6) * _FLOAT32_EPS * (np.sqrt(norms) + max_norm) ** 2
 
 
-def _pairs_within(X_fit, X_query, radius, exclude=None, slack: float = 0.0):
-    """Every ``(query, fit row)`` pair at most ``radius[query]`` apart (times ``1 + slack``), with the distance.
-
-    For searches where a good bound is known per query (the k-th distance of
-    real rows already found, or the distance an other-class row must beat):
-    per chunk of 768 queries and block of 768 fit rows, one float32 product
-    gives every score, a column minimum tells which queries have any score
-    under their threshold (``radius**2`` widened by twice the rigorous float32
-    error bound, as in the self-search), and only those queries' columns are
-    read again. The candidates' distances are then computed in float64 from
-    the differences, as in every exact search, and kept when at most
-    ``radius * (1 + slack)``. ``radius`` must be finite. The answer depends
-    only on the rows and the radii (not on chunks nor threads).
-
-    Returns ``(query positions, fit positions, distances)``, grouped by query
-    chunk, unordered within.
-    """
-    prepared = _Prepared(X_fit, scores=False)
-    X = prepared.X
-    n_fit, n_features = X.shape
-    Q = prepared.center_queries(X_query)
-    radius = np.asarray(radius, dtype=np.float64) * (1.0 + slack)
-    left = _fit_side(X, prepared.norms)
-    q_norms = np.einsum("ij,ij->i", Q, Q)
-    error = _rounding_bound(n_features, q_norms, prepared.max_norm)
-    limit = np.square(radius) * (1.0 + 1e-12) + 2.0 * error
-    limit32 = limit.astype(np.float32)
-    low = limit32 < limit  # rounded down: round up instead, so that the threshold stays rigorous
-    limit32[low] = np.nextafter(limit32[low], np.float32(np.inf))
-    n_queries = Q.shape[0]
-
-    def search_chunk(start):
-        stop = min(start + _WITHIN_TILE, n_queries)
-        right = _query_side(Q[start:stop], q_norms[start:stop])
-        mine = limit32[start:stop]
-        found_q, found_f = [], []
-        for first in range(0, n_fit, _WITHIN_TILE):
-            scores = left[first : first + _WITHIN_TILE] @ right
-            hit = np.flatnonzero(scores.min(axis=0) <= mine)
-            if len(hit):
-                fit_rows, hit_slots = _nonzero_2d(scores[:, hit] <= mine[hit])
-                found_q.append(hit[hit_slots] + start)
-                found_f.append(fit_rows + first)
-        if not found_q:
-            return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
-        queries, fits = np.concatenate(found_q), np.concatenate(found_f)
-        if exclude is not None:
-            keep = fits != exclude[queries]
-            queries, fits = queries[keep], fits[keep]
-        diff = Q[queries] - X[fits]
-        dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        keep = dist <= radius[queries]
-        return queries[keep], fits[keep], dist[keep]
-
-    starts = list(range(0, n_queries, _WITHIN_TILE))
-    pieces = _CHUNK_THREADS.run(search_chunk, starts, _CHUNK_THREADS.threads())
-    if not pieces:
-        return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
-    return tuple(np.concatenate([piece[part] for piece in pieces]) for part in range(3))
-
-
-def _kneighbors_within(X_fit, X_query, k, bound, exclude=None):
-    """Exact k nearest rows of ``X_fit`` for each query, given ``bound`` >= each query's k-th distance.
-
-    ``bound`` is the k-th distance of k real rows already found (other than
-    the excluded one), so every true neighbour, and every row tied with the
-    k-th, lies within it (a relative slack absorbs rounding between
-    searches); the candidates are ordered by ``(distance, index)`` exactly
-    as :func:`kneighbors` orders them.
-    """
-    queries, fits, dist = _pairs_within(X_fit, X_query, bound, exclude, slack=1e-9)
-    return _select(queries, fits, dist, X_query.shape[0], k)
-
-
-def _kneighbors_by_tiles(X_fit, X_query, k):
-    """Exact k nearest rows of ``X_fit`` for each query (no exclusion), for many queries against a large fit set.
+def _kneighbors_by_tiles(X_fit, X_query, k, *, bound=None, exclude=None):
+    """Exact k nearest rows of ``X_fit`` for each query, for many queries against a large fit set.
 
     Per chunk of 768 queries and block of 768 fit rows, one float32 product
     ``[x, |x|^2, 1] . [-2 q, 1, |q|^2]`` and its column minimum (a fast
-    reduction) are all that is computed for every pair; the k-th smallest of
-    a query's block minima (k real rows) bounds its k-th distance, and only
-    the blocks whose minimum is under that bound, widened by twice the
-    rigorous float32 error bound, are scored again for that query and
-    refined in float64. The same answer as :func:`kneighbors`, ties by index.
+    reduction) are all that is computed for every pair. A query's k-th
+    smallest block minimum (k real rows; the (k+1)-th with ``exclude``, as
+    one block may hold the excluded row) bounds its k-th distance; so does
+    ``bound``, when given: the k-th distance of k real rows already found
+    other than the excluded one (a relative slack absorbs rounding between
+    searches). Only the blocks whose minimum is under the smaller bound,
+    widened by twice the rigorous float32 error bound, are scored again for
+    that query and refined in float64. ``exclude`` holds, per query, a fit
+    position never returned (the query's own row) or -1. The same answer as
+    :func:`kneighbors`, ties by index, whatever the chunks and threads.
     """
-    if k > -(-X_fit.shape[0] // _WITHIN_TILE):  # fewer blocks than neighbours: no bound from block minima
-        return _exact(X_fit, X_query, k, None, None, False)
+    n_blocks = -(-X_fit.shape[0] // _WITHIN_TILE)
+    k_blocks = k + (1 if exclude is not None else 0)  # blocks whose minima bound the k-th distance
+    if bound is None and k_blocks > n_blocks:  # fewer blocks than neighbours: no bound from block minima
+        return _exact(X_fit, X_query, k, exclude, None, False)
     prepared = _Prepared(X_fit, scores=False)
     X = prepared.X
     n_fit, n_features = X.shape
@@ -797,8 +730,10 @@ def _kneighbors_by_tiles(X_fit, X_query, k):
     left = _fit_side(X, prepared.norms)
     q_norms = np.einsum("ij,ij->i", Q, Q)
     error = _rounding_bound(n_features, q_norms, prepared.max_norm)
+    if bound is not None:
+        radius = np.asarray(bound, dtype=np.float64) * (1.0 + 1e-9)
+        given_limit = np.square(radius) * (1.0 + 1e-12) + 2.0 * error
     starts_fit = np.arange(0, n_fit, _WITHIN_TILE)
-    n_blocks = len(starts_fit)
     distances = np.empty((n_queries, k), dtype=np.float64)
     indices = np.empty((n_queries, k), dtype=np.intp)
 
@@ -808,28 +743,36 @@ def _kneighbors_by_tiles(X_fit, X_query, k):
         minima = np.empty((n_blocks, stop - start), dtype=np.float32)
         for block, first in enumerate(starts_fit):
             np.min(left[first : first + _WITHIN_TILE] @ right, axis=0, out=minima[block])
-        kth = (minima.min(axis=0) if k == 1 else np.partition(minima, k - 1, axis=0)[k - 1]).astype(np.float64)
-        limit = kth + 2.0 * error[start:stop]
+        limit = np.full(stop - start, np.inf)
+        if k_blocks <= n_blocks:
+            kth = minima.min(axis=0) if k_blocks == 1 else np.partition(minima, k_blocks - 1, axis=0)[k_blocks - 1]
+            limit = kth.astype(np.float64) + 2.0 * error[start:stop]
+        if bound is not None:
+            np.minimum(limit, given_limit[start:stop], out=limit)
         limit32 = limit.astype(np.float32)
         low = limit32 < limit  # rounded down: round up instead, so that the threshold stays rigorous
         limit32[low] = np.nextafter(limit32[low], np.float32(np.inf))
         hit_blocks, hit_queries = _nonzero_2d(minima <= limit32[None, :])  # grouped by block
-        bounds = np.searchsorted(hit_blocks, np.arange(n_blocks + 1))
+        edges = np.searchsorted(hit_blocks, np.arange(n_blocks + 1))
         found_q, found_f = [], []
-        for block in np.flatnonzero(np.diff(bounds)):
-            queries = hit_queries[bounds[block] : bounds[block + 1]]
+        for block in np.flatnonzero(np.diff(edges)):
+            queries = hit_queries[edges[block] : edges[block + 1]]
             first = starts_fit[block]
             scores = left[first : first + _WITHIN_TILE] @ right[:, queries]
             fit_rows, slots = _nonzero_2d(scores <= limit32[queries])
             found_q.append(queries[slots])
             found_f.append(fit_rows + first)
         rows, cols = np.concatenate(found_q), np.concatenate(found_f)
+        if exclude is not None:
+            keep = cols != exclude[start + rows]
+            rows, cols = rows[keep], cols[keep]
         diff = Q[start + rows] - X[cols]
         dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
         distances[start:stop], indices[start:stop] = _select(rows, cols, dist, stop - start, k)
 
     _CHUNK_THREADS.run(search_chunk, range(0, n_queries, _WITHIN_TILE), _CHUNK_THREADS.threads())
     return distances, indices
+
 
 def _nearest_centroids(points: np.ndarray, centroids: np.ndarray, n_nearest: int, center=None) -> np.ndarray:
     """Positions of the ``n_nearest`` closest centroids of each point (unordered), chunked.

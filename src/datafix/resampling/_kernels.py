@@ -13,7 +13,6 @@ from ..neighbors import (
     _WITHIN_TILE,
     _approximate_search,
     _kneighbors_by_tiles,
-    _kneighbors_within,
     cluster_rows,
     compute_neighbor_graph,
     kneighbors,
@@ -181,7 +180,9 @@ class EditingState:
                 found = graph.indices[local[undecided]]
             elif bound is not None and np.all(np.isfinite(bound)):
                 # a bound on each row's K-th distance is known: only the rows within it are refined
-                _, found = _kneighbors_within(_rows_of(X, rows), X[undecided], K, bound, exclude=local[undecided])
+                _, found = _kneighbors_by_tiles(
+                    _rows_of(X, rows), X[undecided], K, bound=bound, exclude=local[undecided]
+                )
             else:
                 _, found = kneighbors(
                     _rows_of(X, rows), X[undecided], K, algorithm=self.algorithm, exclude=local[undecided]
