@@ -58,14 +58,14 @@ threshold is its k-th smallest float32 distance within its own tile,
 widened by twice the rounding bound, and every column under it is a
 candidate, refined in float64 exactly as above. The answer is the same.
 
-Two more exact searches serve the cleaners (:mod:`datafix.resampling`), with
+One more exact search serves the cleaners (:mod:`datafix.resampling`), with
 the same float32 error bound, the same float64 refinement and the same
-``(distance, index)`` order: where a bound on each query's k-th distance is
-already known (the k-th distance of k real rows found by a cheaper search),
-only the rows within it are kept as candidates; and many queries against a
-large fit set are scored in blocks of 768 x 768 rows, one product and one
-column minimum per block (the fastest reduction numpy has), the k-th
-smallest block minimum bounding the k-th distance.
+``(distance, index)`` order: many queries against a large fit set are
+scored in blocks of 768 x 768 rows, one product and one column minimum per
+block (the fastest reduction numpy has); the k-th smallest block minimum
+bounds each query's k-th distance, and so does, where one is known, the
+k-th distance of k real rows a cheaper search found for it; only the blocks
+under the smaller bound are scored again for that query.
 
 Approximate search (``algorithm="approximate"``)
 ------------------------------------------------
@@ -674,7 +674,7 @@ def _exact_self_search(prepared: _Prepared, k: int, verbose: bool):
     return _select(rows, cols, dist, n, k)
 
 
-_WITHIN_TILE = 768  # fit rows per product of the bounded search (and query rows per chunk)
+_WITHIN_TILE = 768  # fit rows per block of the block search (and query rows per chunk)
 
 
 def _fit_side(rows, norms) -> np.ndarray:
