@@ -53,7 +53,7 @@ def exact_kneighbors(X_fit, X_query, k):
     (:func:`datafix.neighbors._kneighbors_by_tiles`); fewer go through
     :func:`datafix.neighbors.kneighbors`. The same answer either way.
     """
-    if len(X_fit) >= max(_TILES_FROM_ROWS, k * _WITHIN_TILE) and len(X_query) >= _TILES_FROM_ROWS:
+    if len(X_fit) >= _TILES_FROM_ROWS and len(X_query) >= _TILES_FROM_ROWS:  # (it falls back itself for large k)
         return _kneighbors_by_tiles(X_fit, X_query, k)
     return kneighbors(X_fit, X_query, k)
 
