@@ -38,6 +38,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
+from datafix.neighbors import _fit_side, _query_side  # noqa: E402
+
 KERNEL = r"""
 #include <immintrin.h>
 #include <float.h>
@@ -133,11 +135,9 @@ def compile_kernel(directory: str):
 
 
 def sides(X):
-    """The engine's two float32 factors for a tile of rows (see ``datafix.neighbors._fit_side``)."""
+    """The engine's two float32 factors for a tile of rows (``datafix.neighbors``' own helpers)."""
     norms = np.einsum("ij,ij->i", X, X)
-    left = np.hstack([X, norms[:, None], np.ones((len(X), 1))]).astype(np.float32)
-    right = np.vstack([-2.0 * X.T, np.ones((1, len(X))), norms[None, :]]).astype(np.float32)
-    return np.ascontiguousarray(left), np.ascontiguousarray(right)
+    return _fit_side(X, norms), _query_side(X, norms)
 
 
 def main():
